@@ -1,0 +1,118 @@
+"""Cutting a document's text into passages along sentence boundaries.
+
+A chunk is a run of whole sentences whose embedded form (context line + text)
+fits the model's token limit, so nothing is silently truncated by the model.
+Neighbouring chunks share a little overlap (whole trailing sentences) so a fact
+that straddles a boundary is still found. A single sentence longer than the
+budget is cut at token boundaries. This module never embeds or stores anything.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.document import Chunk, Document
+from index.embed import Tokenizer
+
+# A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets)
+# before whitespace; a blank line or a line break also ends one, since scraped
+# news often has headings and list items without final punctuation.
+_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*(\s+)|\n\s*")
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Inc|Ltd|Co|Corp|vs|etc|No|U\.S|U\.K|e\.g|i\.e)|\b[A-Z])\.$")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text`, whitespace excluded."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.start(1) if m.group(1) is not None else m.start()
+        if "\n" not in m.group() and _ABBREV.search(text[start:end]):
+            continue  # "Mr. Smith", "U.S. officials": not a sentence end
+        _append_trimmed(text, start, end, spans)
+        start = m.end()
+    _append_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkPlan:
+    """Chunking settings.
+
+    `max_tokens` caps the passage (plus context line) in model tokens: smaller
+    chunks embed faster (attention is quadratic) and cite more precisely but
+    carry less context; it is clamped to the model's own limit. `overlap_tokens`
+    is how much trailing text is repeated at the start of the next chunk:
+    more overlap finds straddling facts at the price of more chunks to embed.
+    `context_tokens` caps the title/outlet line prepended for embedding.
+    """
+
+    max_tokens: int = 256
+    overlap_tokens: int = 32
+    context_tokens: int = 40
+
+
+def context_line(doc: Document) -> str:
+    return " | ".join(p for p in (doc.title, doc.outlet) if p)
+
+
+def chunk_document(doc: Document, tokenizer: Tokenizer, plan: ChunkPlan, model_max_tokens: int) -> list[Chunk]:
+    """Split `doc.text` into chunks whose embedded text fits `model_max_tokens` (with [CLS]/[SEP])."""
+    context = _clip(context_line(doc), tokenizer, plan.context_tokens)
+    limit = min(plan.max_tokens, model_max_tokens) - 2  # [CLS] and [SEP]
+    budget = max(16, limit - (tokenizer.count([context])[0] + 1 if context else 0))
+    pieces = _fit_sentences(doc.text, split_sentences(doc.text), tokenizer, budget)
+    chunks: list[Chunk] = []
+    for ordinal, (start, end) in enumerate(_pack(pieces, budget, plan.overlap_tokens)):
+        text = doc.text[start:end]
+        chunks.append(Chunk(Chunk.make_id(doc.doc_id, start, end, text), doc.doc_id, ordinal, start, end, text, context))
+    return chunks
+
+
+def _clip(text: str, tokenizer: Tokenizer, max_tokens: int) -> str:
+    offsets = tokenizer.offsets(text)
+    return text if len(offsets) <= max_tokens else text[: offsets[max_tokens - 1][1]]
+
+
+def _fit_sentences(text: str, spans: list[tuple[int, int]], tokenizer: Tokenizer, budget: int) -> list[tuple[int, int, int]]:
+    """(start, end, tokens) per sentence; sentences over budget are cut at token boundaries."""
+    counts = tokenizer.count([text[s:e] for s, e in spans])
+    out: list[tuple[int, int, int]] = []
+    for (s, e), n in zip(spans, counts):
+        if n <= budget:
+            out.append((s, e, n))
+            continue
+        offsets = tokenizer.offsets(text[s:e])
+        for lo in range(0, len(offsets), budget):
+            part = offsets[lo : lo + budget]
+            out.append((s + part[0][0], s + part[-1][1], len(part)))
+    return out
+
+
+def _pack(pieces: list[tuple[int, int, int]], budget: int, overlap: int) -> list[tuple[int, int]]:
+    """Greedy packing of consecutive sentences, repeating trailing ones up to `overlap` tokens."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(pieces):
+        j, used = i, 0
+        while j < len(pieces) and (j == i or used + pieces[j][2] <= budget):
+            used += pieces[j][2]
+            j += 1
+        spans.append((pieces[i][0], pieces[j - 1][1]))
+        if j >= len(pieces):
+            break
+        back, carried = j, 0
+        while back - 1 > i and carried + pieces[back - 1][2] <= overlap:
+            back -= 1
+            carried += pieces[back][2]
+        i = back
+    return spans

@@ -1,0 +1,221 @@
+"""Incremental ingest: files in, documents + chunks + vectors stored, nothing duplicated.
+
+A file whose bytes are unchanged is not even parsed; a document whose content
+hash is unchanged is not re-chunked; a passage whose embedded text is already
+stored is not re-embedded. Changed documents are replaced, documents dropped
+from a changed file are removed, and with `sync=True` documents whose files are
+gone from the ingested folders are removed too. Work is committed in batches of
+whole files, so an interrupted ingest keeps every finished batch and the next
+run picks up where it stopped. A file that fails to parse is reported and its
+previously indexed documents are kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from index.chunk import ChunkPlan, chunk_document
+from index.document import Chunk, Document
+from index.embed import Encoder
+from index.errors import ParseError
+from index.layout import IndexDir, write_lock
+from index.parse import discover, parse_file_report
+from index.store import vec_key
+
+BATCH_CHUNKS = 1024  # chunks embedded per committed batch: bounds the work lost to a crash
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0  # chunks written by this run
+    embedded: int = 0  # distinct passages sent to the model
+    seconds: float = 0.0
+    errors: tuple[ParseError, ...] = ()
+    warnings: tuple[str, ...] = ()
+    total_documents: int = 0
+    total_chunks: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
+                f"{self.chunks} chunks written ({self.embedded} embedded), index holds {self.total_documents} documents"
+                f" / {self.total_chunks} chunks; {len(self.errors)} files with errors; {self.seconds:.1f} s")
+
+
+@dataclass
+class _Pending:
+    """A changed file: its documents and their chunks, waiting to be embedded and committed."""
+
+    file: str
+    root: str
+    sha256: str
+    docs: list[tuple[Document, list[Chunk]]] = field(default_factory=list)
+    drop: list[str] = field(default_factory=list)  # doc ids to delete first
+    forget: list[str] = field(default_factory=list)  # file rows to delete (sync)
+
+
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
+           sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None) -> IngestReport:
+    """Bring the index at `index_dir` up to date with the files under `paths`.
+
+    `rebuild=True` builds a fresh index beside the old one (for a model or format
+    change) and swaps it in only when complete; until then the old one serves.
+    """
+    paths = [Path(p) for p in paths]
+    if rebuild:
+        return _rebuild(paths, Path(index_dir), encoder, plan, progress)
+    t0 = time.perf_counter()
+    files = discover(paths)
+    index = IndexDir.create_or_open(index_dir, encoder.model_id)
+    try:
+        with write_lock(index.path):
+            counts, errors, warnings, pending = _plan(index, files, encoder, plan, sync)
+            written, embedded = _write(index, pending, encoder, progress)
+            if written or counts["removed"]:
+                index.save()
+            totals = index.store.counts()
+    finally:
+        index.close()
+    return IngestReport(counts["added"], counts["updated"], counts["unchanged"], counts["removed"], written,
+                        embedded, time.perf_counter() - t0, tuple(errors), tuple(warnings),
+                        totals["documents"], totals["chunks"])
+
+
+def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
+             progress: ProgressFn | None) -> IngestReport:
+    fresh = target.with_name(target.name + ".rebuild")
+    old = target.with_name(target.name + ".old")
+    with write_lock(target):
+        shutil.rmtree(fresh, ignore_errors=True)
+        report = ingest(paths, fresh, encoder, plan, progress=progress)
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)
+        os.rename(fresh, target)
+        shutil.rmtree(old)
+    return report
+
+
+def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, sync: bool):
+    store = index.store
+    known_files = store.file_hashes()
+    known_docs = store.doc_hashes()
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    errors: list[ParseError] = []
+    warnings: list[str] = []
+    pending: list[_Pending] = []
+    claimed: dict[str, str] = {}  # doc_id -> file that provides it in this run
+    seen_files: set[str] = set()
+    for root, path in files:
+        key = str(path.resolve())
+        seen_files.add(key)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if known_files.get(key) == sha:
+            for doc_id in store.docs_of_file(key):
+                claimed[doc_id] = key
+                counts["unchanged"] += 1
+            continue
+        docs, problems = parse_file_report(path, root)
+        errors.extend(problems)
+        if not docs:
+            continue  # keep whatever this file indexed before
+        item = _Pending(key, str(root.resolve()), sha)
+        new_ids = set()
+        for doc in docs:
+            if doc.doc_id in claimed and claimed[doc.doc_id] != key or doc.doc_id in new_ids:
+                warnings.append(f"{doc.source}: duplicate id {doc.doc_id} (also in {claimed[doc.doc_id]}); kept the first")
+                continue
+            claimed[doc.doc_id] = key
+            new_ids.add(doc.doc_id)
+            old = known_docs.get(doc.doc_id)
+            if old and old[0] == doc.content_hash:
+                counts["unchanged"] += 1
+                continue
+            counts["updated" if old else "added"] += 1
+            if old:
+                item.drop.append(doc.doc_id)
+            item.docs.append((doc, chunk_document(doc, encoder.tokenizer, plan, encoder.max_tokens)))
+        gone = [d for d in store.docs_of_file(key) if d not in new_ids]
+        item.drop.extend(gone)
+        counts["removed"] += len(gone)
+        pending.append(item)
+    if sync:
+        roots = {str(root.resolve()) for root, _ in files}
+        vanished = [f for r in roots for f in store.files_under(r) if f not in seen_files]
+        if vanished:
+            item = _Pending("", "", "", forget=vanished)
+            for f in vanished:
+                item.drop.extend(d for d in store.docs_of_file(f) if claimed.get(d, f) == f)
+            counts["removed"] += len(item.drop)
+            pending.append(item)
+    return counts, errors, warnings, pending
+
+
+def _write(index: IndexDir, pending: list[_Pending], encoder: Encoder, progress: ProgressFn | None) -> tuple[int, int]:
+    store = index.store
+    total = sum(len(chunks) for item in pending for _, chunks in item.docs)
+    done = written = embedded = 0
+    batch: list[_Pending] = []
+    size = 0
+    for n, item in enumerate(pending):
+        batch.append(item)
+        size += sum(len(c) for _, c in item.docs)
+        if size < BATCH_CHUNKS and n + 1 < len(pending):
+            continue
+        texts = {vec_key(c.embed_text): c.embed_text for item in batch for _, cs in item.docs for c in cs}
+        known = store.known_vectors(texts)
+        missing = [k for k in texts if k not in known]
+        step = _progress_within(progress, done, size, len(missing), total)
+        vectors = encoder.encode([texts[k] for k in missing], progress=step) if missing else None
+        if vectors is not None and index.dim is None:
+            store.set_meta(dim=vectors.shape[1])
+        vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
+        with store.transaction():
+            if vectors is not None:
+                store.put_vectors(missing, vectors)
+            dropped: list[int] = []
+            for item in batch:
+                for doc_id in item.drop:
+                    dropped += store.delete_document(doc_id)
+                for doc, chunks in item.docs:
+                    store.put_document(doc, item.file, chunks)
+                if item.sha256:
+                    store.put_file(item.file, item.root, item.sha256)
+                for f in item.forget:
+                    store.delete_file(f)
+            store.drop_orphan_vectors()
+        ids = [c.chunk_id for item in batch for _, cs in item.docs for c in cs]
+        vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
+        keys = [vec_key(c.embed_text) for item in batch for _, cs in item.docs for c in cs]
+        vecs.add(ids, store.vectors_for(keys, index.dim or 0))
+        written += len(ids)
+        embedded += len(missing)
+        done += size
+        if progress:
+            progress("embed", done, total)
+        batch, size = [], 0
+    return written, embedded
+
+
+def _progress_within(progress: ProgressFn | None, done: int, size: int, to_embed: int, total: int):
+    """Spread a batch's `size` chunks over the encoder's per-step callbacks."""
+    if progress is None or not to_embed:
+        return None
+    encoded = 0
+
+    def step(n: int) -> None:
+        nonlocal encoded
+        encoded += n
+        progress("embed", done + size * encoded // to_embed, total)
+
+    return step

@@ -1,0 +1,114 @@
+"""Parse stage: article files on disk to `Document` records.
+
+`discover` lists the files under the paths a user names; `parse_file` turns one
+file into Documents, choosing the format by suffix (and, for `.txt`, by content):
+
+=====================  =========================================  ===============
+suffix                 read as                                    module
+=====================  =========================================  ===============
+.txt starting ``---``  YAML article records (feed exports)        records
+.yaml .yml             YAML article records                       records
+other .txt             scraped plain-text page                    page
+.jsonl                 one JSON article object per line           jsonl
+.json                  one object or a list of objects            jsonl
+.md .markdown          Markdown with optional YAML front matter   markup
+.html .htm             web page, main text via trafilatura        markup
+=====================  =========================================  ===============
+
+This stage must not chunk, embed or deduplicate across files, and must not let
+one bad file or record stop an ingest: every problem a user can fix comes out as
+an `index.errors.ParseError` naming the file (relative to the ingested folder),
+the line when known, and the fix. No other exception type escapes for bad input.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from index.document import Document
+from index.errors import ParseError
+from index.parse import walk
+from index.parse.jsonl import parse_json, parse_jsonl
+from index.parse.markup import parse_html, parse_markdown
+from index.parse.page import parse_page
+from index.parse.records import parse_records
+from index.parse.source import MAX_FILE_BYTES, MAX_JSONL_BYTES, Source, cap_for, read_source, relative_name
+
+__all__ = ["MAX_FILE_BYTES", "MAX_JSONL_BYTES", "SUPPORTED_SUFFIXES", "discover", "parse_file", "parse_file_report"]
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".yaml", ".yml", ".jsonl", ".json", ".md", ".markdown", ".html", ".htm"})
+
+_PARSERS: dict[str, Callable[[Source], list[Document]]] = {
+    ".yaml": parse_records, ".yml": parse_records,
+    ".jsonl": parse_jsonl, ".json": parse_json,
+    ".md": parse_markdown, ".markdown": parse_markdown,
+    ".html": parse_html, ".htm": parse_html,
+}
+_YAML_START = re.compile(r"\A\s*---[ \t]*(?:\r?\n|\Z)")
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """Sorted (root, file) pairs for every supported file under `paths` (folders are walked).
+
+    Hidden entries, unsupported suffixes and symlinks that leave their folder or
+    loop are skipped silently. Raises `ParseError` for a path that does not
+    exist ("check the path") or a file named directly that cannot be parsed.
+    """
+    return walk.discover(paths, SUPPORTED_SUFFIXES)
+
+
+def parse_file(path: Path, root: Path) -> list[Document]:
+    """The Documents of one file; raises the first `ParseError` when none could be read.
+
+    Per-record problems in a file that still yields Documents are dropped here;
+    use `parse_file_report` to show them.
+    """
+    documents, problems = parse_file_report(path, root)
+    if not documents:
+        raise problems[0]
+    return documents
+
+
+def parse_file_report(path: Path, root: Path) -> tuple[list[Document], list[ParseError]]:
+    """The Documents of one file and every problem met, without raising for bad input.
+
+    Problems are the file-level failure (then there are no Documents), records
+    that were skipped (a broken JSONL line, a record without title or body, a
+    repeated article) and notes about what was read but may be off (an
+    unreadable date, a file decoded as Windows-1252); notes come last.
+    """
+    path, root = Path(path), Path(root)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return [], [ParseError(relative_name(path, root), f"has an unsupported file type '{path.suffix}'",
+                               f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")]
+    source = None
+    try:
+        source = read_source(path, root, cap_for(suffix))
+        documents = _parser_for(suffix, source)(source)
+    except ParseError as exc:
+        return [], [exc, *(source.notes if source else [])]
+    documents = _unique(documents, source)
+    if not documents and not source.problems:
+        source.problems.append(source.error("has no article records", "add a record with a title and a body, or remove the file"))
+    return documents, source.problems + source.notes
+
+
+def _parser_for(suffix: str, source: Source) -> Callable[[Source], list[Document]]:
+    if suffix == ".txt":
+        return parse_records if _YAML_START.match(source.text) else parse_page
+    return _PARSERS[suffix]
+
+
+def _unique(documents: list[Document], source: Source) -> list[Document]:
+    """One Document per id: an article beats a related stub of the same url; a repeated article is reported."""
+    chosen: dict[str, Document] = {}
+    for document in documents:
+        kept = chosen.get(document.doc_id)
+        if kept is None or (kept.kind == "related" and document.kind == "article"):
+            chosen[document.doc_id] = document
+        elif document.kind == "article" and kept.kind == "article":
+            source.problems.append(source.error(f"article {document.doc_id} appears more than once; the first is kept",
+                                                "remove the repeated record"))
+    return list(chosen.values())

@@ -1,0 +1,123 @@
+"""Reading one file into text, safely: size caps, binary detection, decoding.
+
+Every format parser starts from a `Source`: the decoded text plus the path as
+the user should see it (relative to the ingested folder) and a list that
+collects per-record problems. This module must not interpret the text; it only
+decides whether the bytes are readable text and how to decode them, and it never
+reads more than the cap into memory.
+"""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import ParseError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest non-JSONL file read: a single article is far smaller, so more is a mistake."""
+
+MAX_JSONL_BYTES = 20 * 1024 * 1024
+"""Largest JSONL file read: a dump of many articles; bigger dumps should be split."""
+
+_TEXT_CONTROLS = set("\t\n\r\f\v")
+
+
+@dataclass(slots=True)
+class Source:
+    """A decoded file plus the place where its per-record problems are collected."""
+
+    path: Path
+    rel: str
+    text: str
+    problems: list[ParseError] = field(default_factory=list)
+    notes: list[ParseError] = field(default_factory=list)  # non-fatal: reported after the problems
+
+    def error(self, problem: str, fix: str = "", line: int | None = None) -> ParseError:
+        """A `ParseError` naming this file (relative path), for raising or collecting."""
+        return ParseError(self.rel, problem, fix, line=line)
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """`path` relative to `root` in posix form; the full path when it lies outside root."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def cap_for(suffix: str) -> int:
+    """The byte cap for a file with this suffix (JSONL dumps get the larger one)."""
+    return MAX_JSONL_BYTES if suffix.lower() == ".jsonl" else MAX_FILE_BYTES
+
+
+def read_source(path: Path, root: Path, cap: int) -> Source:
+    """Read and decode `path`; raise `ParseError` for empty, oversized, binary or undecodable files.
+
+    Decoding tries UTF-8 (with or without a byte-order mark), then UTF-16 when it
+    starts with a UTF-16 byte-order mark, then Windows-1252 as a last resort for
+    old Western files; that fallback is reported as a note, never done silently.
+    """
+    rel = relative_name(path, root)
+    data = _read_capped(path, rel, cap)
+    if not data.strip():
+        raise ParseError(rel, "file is empty", "remove it or add article text")
+    source = Source(path=path, rel=rel, text="")
+    source.text = _decode(data, source)
+    if not source.text.strip():
+        raise source.error("file is empty", "remove it or add article text")
+    return source
+
+
+def _read_capped(path: Path, rel: str, cap: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > cap:
+            raise ParseError(rel, f"file is {_size(size)}, over the {_size(cap)} limit for {path.suffix or 'this'} files",
+                             "split it into smaller files or remove it from the folder")
+        with path.open("rb") as handle:
+            data = handle.read(cap + 1)  # the file may have grown since stat()
+    except OSError as exc:
+        raise ParseError(rel, f"cannot be read ({exc.strerror or exc})", "check that the file exists and is readable") from exc
+    if len(data) > cap:
+        raise ParseError(rel, f"file is over the {_size(cap)} limit for {path.suffix or 'this'} files",
+                         "split it into smaller files or remove it from the folder")
+    return data
+
+
+def _decode(data: bytes, source: Source) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise source.error(f"starts like UTF-16 text but byte {exc.start} is broken", "re-save the file as UTF-8") from exc
+    else:
+        if b"\x00" in data:
+            raise source.error("is a binary file (it contains NUL bytes), not text",
+                               "remove it from the folder or convert it to UTF-8 text")
+        text = _decode_8bit(data, source)
+    if "\x00" in text:
+        raise source.error("contains NUL characters, so it is not article text", "re-save the file as UTF-8 text")
+    return text
+
+
+def _decode_8bit(data: bytes, source: Source) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    line = data.count(b"\n", 0, bad) + 1
+    where = f"byte 0x{data[bad]:02x} at offset {bad}"
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text and not any(ord(ch) < 32 and ch not in _TEXT_CONTROLS for ch in text):
+        source.notes.append(source.error(f"is not valid UTF-8 ({where}); read it as Windows-1252 (Latin-1)",
+                                         "re-save the file as UTF-8 if accented letters look wrong", line=line))
+        return text
+    raise source.error(f"is not UTF-8 text ({where})", "re-save the file as UTF-8", line=line)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n} bytes"

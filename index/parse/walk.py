@@ -1,0 +1,82 @@
+"""Finding the article files under the paths a user names.
+
+A folder is walked recursively in sorted order. Hidden files and folders
+(`.git`, `.DS_Store`) and files of unsupported types are skipped. A symlink is
+followed only when it resolves inside the folder being walked and does not lead
+back into a folder already walked; any other link is skipped without a record,
+so a link to `/` or a loop can neither escape the corpus nor hang the walk. The
+same file reached twice (directly and through a link) is listed once. This
+module must not open files: reading them is `parse_file`'s job.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from index.errors import ParseError
+
+
+def discover(paths: Iterable[Path], suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
+    """(root, file) pairs, sorted, for every supported file under `paths`.
+
+    The root of a file found in a folder is that folder; a file named directly
+    has its parent as root. Raises `ParseError` for a path that does not exist
+    and for a file named directly whose type cannot be parsed.
+    """
+    pairs: dict[Path, tuple[Path, Path]] = {}
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise ParseError(str(path), "does not exist", "check the path")
+        if path.is_dir():
+            found = _walk(path, suffixes)
+        elif path.suffix.lower() in suffixes:
+            found = [(path.parent, path)]
+        else:
+            raise ParseError(str(path), f"has an unsupported file type '{path.suffix}'",
+                             f"use one of {', '.join(sorted(suffixes))}")
+        for root, file in found:
+            pairs.setdefault(file.resolve(), (root, file))
+    return sorted(pairs.values())
+
+
+def _walk(root: Path, suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
+    """Supported files under `root`; real folders are walked before linked ones, so a
+    file reachable both ways is listed under its real path first."""
+    real_root = root.resolve()
+    seen: set[Path] = set()
+    found: list[tuple[bool, Path]] = []
+    real_dirs, linked_dirs = [root], []
+    while real_dirs or linked_dirs:
+        via_link = not real_dirs
+        folder = real_dirs.pop() if real_dirs else linked_dirs.pop()
+        if folder.resolve() in seen:
+            continue  # a second way into a folder already walked: this is what stops loops
+        seen.add(folder.resolve())
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue  # an unreadable sub-folder: nothing in it could be parsed either
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            is_link = entry.is_symlink()
+            target = _inside(path, real_root) if is_link else path
+            if target is None:
+                continue
+            if target.is_dir():
+                (linked_dirs if is_link or via_link else real_dirs).append(path)
+            elif target.is_file() and path.suffix.lower() in suffixes:
+                found.append((is_link or via_link, path))
+    return [(root, path) for _, path in sorted(found)]
+
+
+def _inside(link: Path, real_root: Path) -> Path | None:
+    """Where a symlink leads, or None when it dangles, loops or leaves the root."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.11
+        return None
+    return target if target.is_relative_to(real_root) else None

@@ -1,0 +1,108 @@
+"""Loading untrusted YAML: safe constructor only, guarded against bombs, scalars kept as written.
+
+Two differences from a bare `yaml.safe_load_all`, both on purpose:
+
+* Before anything is built, the event stream is scanned once (linear time) and a
+  file with more than `MAX_ALIASES` aliases or nesting deeper than `MAX_DEPTH`
+  is rejected, so an alias bomb or a deeply nested file costs milliseconds.
+* Plain scalars other than null stay strings exactly as written: under YAML 1.1
+  `title: NO` would load as False and `date: 2024-02-21` as a date, losing the
+  original spelling. Typed fields are converted later by `fields`.
+
+The loader is PyYAML's SafeLoader (its C version when built) with only the
+implicit resolvers narrowed, so no tag can construct an arbitrary object. This
+module must not interpret records; it returns plain data and its start line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from index.parse.source import Source
+
+MAX_ALIASES = 100
+"""Aliases (`*name`) allowed per file; news records use none, bombs use many."""
+
+MAX_DEPTH = 50
+"""Nesting allowed; article records are about five levels deep."""
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KEPT_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
+
+
+class _TextLoader(_Base):  # type: ignore[misc, valid-type]
+    """SafeLoader that resolves only null and merge keys implicitly; other plain scalars stay str."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_TAGS]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """One `---` document of a stream and the 1-based line where it starts in the file."""
+
+    data: object
+    line: int
+
+
+def load_documents(text: str, source: Source, first_line: int = 1) -> list[YamlDocument]:
+    """Every document in `text`; raise `ParseError` naming the line of any YAML problem.
+
+    `first_line` is the file line where `text` starts (front matter starts at 2),
+    so reported lines always point into the file the user has open.
+    """
+    _check_shape(text, source, first_line)
+    loader = _TextLoader(text)
+    documents = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append(YamlDocument(loader.construct_document(node), node.start_mark.line + first_line))
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, source, first_line) from exc
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # tags such as `!!int abc` fail outside the marks
+        raise source.error(f"is not valid YAML ({_one_line(exc)})", "fix the YAML syntax") from exc
+    except RecursionError as exc:
+        raise source.error("YAML is nested too deeply to read", f"keep nesting under {MAX_DEPTH} levels") from exc
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _check_shape(text: str, source: Source, first_line: int) -> None:
+    aliases = depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_TextLoader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise source.error(f"YAML uses more than {MAX_ALIASES} aliases (*name), which looks like an alias bomb",
+                                       "write the values out instead of referencing anchors",
+                                       line=event.start_mark.line + first_line)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise source.error(f"YAML is nested more than {MAX_DEPTH} levels deep",
+                                       "flatten the record; articles need only a few levels",
+                                       line=event.start_mark.line + first_line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, source, first_line) from exc
+    except yaml.YAMLError as exc:
+        raise source.error(f"is not valid YAML ({_one_line(exc)})", "fix the YAML syntax") from exc
+
+
+def _marked_error(exc: yaml.MarkedYAMLError, source: Source, first_line: int):
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + first_line if mark is not None else None
+    what = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
+    return source.error(f"is not valid YAML: {what}", "fix the YAML syntax at that line (quote values that contain ': ' or '#')",
+                        line=line)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,243 @@
+"""The document and chunk store: one SQLite database, the source of truth of an index.
+
+It holds every document's fields and text, every chunk's span, the vectors
+(keyed by a hash of the embedded text, so identical passages are stored and
+embedded once), and the files each document came from. A write batch is one
+SQLite transaction, so a crash leaves either all of a batch or none of it.
+This module never embeds and never touches FAISS.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from index.document import Chunk, Document
+
+FORMAT_VERSION = 1
+DB_NAME = "newsdesk.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, root TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
+    url TEXT, outlet TEXT, outlet_domain TEXT, published TEXT, author TEXT, category TEXT, kind TEXT NOT NULL,
+    parent_id TEXT, quality INTEGER, topics TEXT NOT NULL, images TEXT NOT NULL, content_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_file ON documents(file);
+CREATE TABLE IF NOT EXISTS topics (doc_id TEXT NOT NULL, topic TEXT NOT NULL COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS topics_doc ON topics(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, vec_key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_vec ON chunks(vec_key);
+CREATE TABLE IF NOT EXISTS vectors (vec_key TEXT PRIMARY KEY, vec BLOB NOT NULL);
+"""
+
+
+def vec_key(text: str) -> str:
+    """Key of an embedded text: equal texts share one stored vector."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk joined with its document's citation fields, as search returns it."""
+
+    chunk_id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    source: str
+    kind: str
+    parent_id: str | None
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict a search: outlets (name or domain) and topics match case-insensitively,
+    dates are inclusive ISO dates (`2023-10-01`); empty fields do not filter."""
+
+    outlets: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.outlets or self.topics or self.date_from or self.date_to)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- metadata -------------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def set_meta(self, **values: object) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in values.items()])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write batch; it also bumps the generation the vector file is checked against."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            generation = int(self.meta().get("generation", "0")) + 1
+            self.set_meta(generation=generation)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # -- reads ----------------------------------------------------------------------
+    def file_hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT path, sha256 FROM files"))
+
+    def doc_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (content_hash, file) for every stored document."""
+        return {d: (h, f) for d, h, f in self._db.execute("SELECT doc_id, content_hash, file FROM documents")}
+
+    def files_under(self, root: str) -> list[str]:
+        prefix = root.rstrip("/") + "/"
+        return [p for (p,) in self._db.execute("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\'", (_like_prefix(prefix),))]
+
+    def docs_of_file(self, path: str) -> list[str]:
+        return [d for (d,) in self._db.execute("SELECT doc_id FROM documents WHERE file = ?", (path,))]
+
+    def known_vectors(self, keys: Iterable[str]) -> set[str]:
+        keys = list(set(keys))
+        found: set[str] = set()
+        for lo in range(0, len(keys), 500):
+            part = keys[lo : lo + 500]
+            q = f"SELECT vec_key FROM vectors WHERE vec_key IN ({','.join('?' * len(part))})"
+            found.update(k for (k,) in self._db.execute(q, part))
+        return found
+
+    def vectors_for(self, keys: Sequence[str], dim: int) -> np.ndarray:
+        rows = dict(self._db.execute(
+            f"SELECT vec_key, vec FROM vectors WHERE vec_key IN ({','.join('?' * len(keys))})", list(keys)))
+        return np.stack([np.frombuffer(rows[k], dtype=np.float32) for k in keys]) if keys else np.empty((0, dim), np.float32)
+
+    def iter_vectors(self, dim: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(chunk ids, vectors) of every chunk, in batches: what a vector index is rebuilt from."""
+        cur = self._db.execute("SELECT c.chunk_id, v.vec FROM chunks c JOIN vectors v USING (vec_key)")
+        while rows := cur.fetchmany(batch):
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
+        out: dict[int, StoredChunk] = {}
+        for lo in range(0, len(ids), 500):
+            part = list(ids[lo : lo + 500])
+            q = (
+                "SELECT c.chunk_id, c.doc_id, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start), d.title,"
+                " d.outlet, d.published, d.url, d.source, d.kind, d.parent_id, d.topics FROM chunks c"
+                f" JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({','.join('?' * len(part))})"
+            )
+            for row in self._db.execute(q, part):
+                out[row[0]] = StoredChunk(*row[:12], tuple(json.loads(row[12])))
+        return out
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._db.execute(
+            "SELECT doc_id, title, text, source, url, outlet, outlet_domain, published, author, category, topics,"
+            " kind, parent_id, quality, images FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        d = list(row)
+        d[10], d[14] = tuple(json.loads(d[10])), tuple(json.loads(d[14]))
+        return Document(*d)
+
+    def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
+        """Chunk ids whose document passes `filters`."""
+        where, args = [], []
+        if filters.outlets:
+            marks = ",".join("?" * len(filters.outlets))
+            where.append(f"(lower(d.outlet) IN ({marks}) OR lower(d.outlet_domain) IN ({marks}))")
+            args += [o.lower() for o in filters.outlets] * 2
+        if filters.topics:
+            where.append(f"d.doc_id IN (SELECT doc_id FROM topics WHERE topic IN ({','.join('?' * len(filters.topics))}))")
+            args += list(filters.topics)
+        if filters.date_from:
+            where.append("substr(d.published, 1, 10) >= ?")
+            args.append(filters.date_from[:10])
+        if filters.date_to:
+            where.append("substr(d.published, 1, 10) <= ?")
+            args.append(filters.date_to[:10])
+        q = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id)" + (" WHERE " + " AND ".join(where) if where else "")
+        return np.fromiter((r[0] for r in self._db.execute(q, args)), dtype=np.int64)
+
+    def counts(self) -> dict[str, int]:
+        one = lambda q: int(self._db.execute(q).fetchone()[0])  # noqa: E731
+        return {
+            "documents": one("SELECT count(*) FROM documents"),
+            "chunks": one("SELECT count(*) FROM chunks"),
+            "vectors": one("SELECT count(*) FROM vectors"),
+            "files": one("SELECT count(*) FROM files"),
+        }
+
+    def facets(self) -> dict[str, object]:
+        """Outlets, topics and the date span: what a UI offers as filters."""
+        outlets = [o for (o,) in self._db.execute(
+            "SELECT outlet FROM documents WHERE outlet IS NOT NULL GROUP BY outlet ORDER BY count(*) DESC")]
+        topics = [t for (t,) in self._db.execute("SELECT topic FROM topics GROUP BY topic ORDER BY count(*) DESC")]
+        lo, hi = self._db.execute(
+            "SELECT min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM documents").fetchone()
+        return {"outlets": outlets, "topics": topics, "date_from": lo, "date_to": hi}
+
+    # -- writes (inside `transaction`) ------------------------------------------------
+    def put_file(self, path: str, root: str, sha256: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (path, root, sha256))
+
+    def delete_file(self, path: str) -> None:
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+    def put_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)",
+                             [(k, v.astype(np.float32).tobytes()) for k, v in zip(keys, vectors)])
+
+    def put_document(self, doc: Document, file: str, chunks: Sequence[Chunk]) -> None:
+        self._db.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (doc.doc_id, file, doc.source, doc.title, doc.text, doc.url, doc.outlet, doc.outlet_domain, doc.published,
+             doc.author, doc.category, doc.kind, doc.parent_id, doc.quality, json.dumps(list(doc.topics)),
+             json.dumps(list(doc.images)), doc.content_hash))
+        self._db.executemany("INSERT INTO topics VALUES (?, ?)", [(doc.doc_id, t) for t in doc.topics])
+        self._db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?)",
+                             [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, vec_key(c.embed_text)) for c in chunks])
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Remove a document with its chunks; returns the chunk ids to drop from the vector index."""
+        ids = [i for (i,) in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        for table in ("chunks", "topics", "documents"):
+            self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        return ids
+
+    def drop_orphan_vectors(self) -> None:
+        self._db.execute("DELETE FROM vectors WHERE vec_key NOT IN (SELECT vec_key FROM chunks)")
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

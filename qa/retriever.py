@@ -1,0 +1,100 @@
+"""Questions in, cited passages out: the `Retriever` and its `Hit`s.
+
+The retriever embeds the question with the same model the index was built with,
+searches the vector index (inside any metadata filter), and joins each hit with
+its document's citation fields. It never writes to the index.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.embed import Encoder
+from index.errors import QueryError
+from index.layout import IndexDir
+from index.store import Filters
+from qa.config import Config, load_config
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved passage with everything needed to cite and highlight it.
+
+    `text == document.text[start:end]` for the stored document `doc_id`.
+    """
+
+    rank: int
+    score: float
+    chunk_id: int
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    source: str
+    kind: str = "article"
+    topics: tuple[str, ...] = ()
+
+    @property
+    def date(self) -> str | None:
+        return self.published[:10] if self.published else None
+
+    @property
+    def citation(self) -> str:
+        """`"Title", Outlet, 2024-02-21, https://...` (missing parts left out)."""
+        parts = [f'"{self.title}"'] + [p for p in (self.outlet, self.date, self.url or self.source) if p]
+        return ", ".join(parts)
+
+
+class Retriever:
+    """Search an index: `Retriever.open("data/index").search("question", k=5)`."""
+
+    def __init__(self, index: IndexDir, encoder: Encoder) -> None:
+        self.index = index
+        self.encoder = encoder
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, config: Config | None = None) -> "Retriever":
+        """Open the index at `index_dir` (default: the config's) with the model it was built with."""
+        config = config or load_config()
+        encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
+        return cls(IndexDir.open(index_dir or config.index_dir, encoder.model_id), encoder)
+
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The `k` passages most relevant to `question`, best first.
+
+        `k` trades recall for reading: answers draw on at most these passages.
+        `filters` (outlet, topic, date range) are applied inside the vector search.
+        """
+        question = validate_question(question)
+        if not 1 <= k <= 100:
+            raise QueryError(f"k={k} is out of range", "use a k between 1 and 100")
+        allowed = self.index.store.allowed_chunk_ids(filters) if filters else None
+        found = self.index.vectors().search(self.encoder.encode_query(question), k, allowed)
+        rows = self.index.store.chunks([i for i, _ in found])
+        hits = []
+        for chunk_id, score in found:
+            row = rows.get(chunk_id)
+            if row is not None:
+                hits.append(Hit(len(hits) + 1, score, chunk_id, row.doc_id, row.text, row.start, row.end, row.title,
+                                row.outlet, row.published, row.url, row.source, row.kind, row.topics))
+        return hits
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def validate_question(question: str) -> str:
+    """The stripped question, or a QueryError saying what is wrong with it."""
+    if not isinstance(question, str) or not question.strip():
+        raise QueryError("the question is empty", "type a question about the indexed articles")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QueryError(f"the question is {len(question):,} characters long, the limit is {MAX_QUESTION_CHARS:,}",
+                         "ask a shorter question")
+    return question
