@@ -96,6 +96,11 @@ class Encoder:
         return self._model
 
     @property
+    def model(self):
+        """The underlying SentenceTransformer (loads it): for benchmarks that time a bare `encode`."""
+        return self._loaded()
+
+    @property
     def dim(self) -> int:
         return int(self._loaded().get_embedding_dimension())
 

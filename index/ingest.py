@@ -24,7 +24,7 @@ from index.document import Chunk, Document
 from index.embed import Encoder
 from index.errors import ParseError
 from index.layout import IndexDir, write_lock
-from index.parse import discover, parse_file_report
+from index.parse import MAX_JSONL_BYTES, ParseNote, discover, parse_file_report
 from index.store import vec_key
 
 BATCH_CHUNKS = 1024  # chunks embedded per committed batch: bounds the work lost to a crash
@@ -107,58 +107,81 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
 
 
 def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, sync: bool):
+    """Decide, per document, whether it is added, updated, unchanged or removed; chunk what must be embedded.
+
+    One id, one document: within a run the first file to provide an id owns it,
+    except that a full article takes an id over from a `related` stub; a later
+    duplicate article is reported, a later stub dropped quietly.
+    """
     store = index.store
     known_files = store.file_hashes()
-    known_docs = store.doc_hashes()
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    stored = store.doc_hashes()
+    status: dict[str, str] = {}
+    owner: dict[str, tuple[_Pending | None, str]] = {}  # doc_id -> (pending item or None if unchanged, kind)
     errors: list[ParseError] = []
     warnings: list[str] = []
     pending: list[_Pending] = []
-    claimed: dict[str, str] = {}  # doc_id -> file that provides it in this run
     seen_files: set[str] = set()
     for root, path in files:
         key = str(path.resolve())
         seen_files.add(key)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            sha = _sha256(path)
+        except OSError as exc:
+            errors.append(ParseError(str(path), f"cannot be read ({exc.strerror})", "check that the file is readable"))
+            continue
         if known_files.get(key) == sha:
             for doc_id in store.docs_of_file(key):
-                claimed[doc_id] = key
-                counts["unchanged"] += 1
+                owner[doc_id] = (None, stored[doc_id][2])
+                status[doc_id] = "unchanged"
             continue
         docs, problems = parse_file_report(path, root)
-        errors.extend(problems)
+        errors.extend(p for p in problems if not isinstance(p, ParseNote))
+        warnings.extend(str(p) for p in problems if isinstance(p, ParseNote))
         if not docs:
             continue  # keep whatever this file indexed before
         item = _Pending(key, str(root.resolve()), sha)
-        new_ids = set()
         for doc in docs:
-            if doc.doc_id in claimed and claimed[doc.doc_id] != key or doc.doc_id in new_ids:
-                warnings.append(f"{doc.source}: duplicate id {doc.doc_id} (also in {claimed[doc.doc_id]}); kept the first")
+            held = owner.get(doc.doc_id)
+            if held is not None:
+                if doc.kind == "related":
+                    continue
+                if held[1] == "article":
+                    warnings.append(f"{doc.source}: duplicate id {doc.doc_id}, already indexed from another file; kept the first")
+                    continue
+                if held[0] is not None:  # the stub waits in another file's batch: take it out
+                    held[0].docs = [(d, c) for d, c in held[0].docs if d.doc_id != doc.doc_id]
+            owner[doc.doc_id] = (item, doc.kind)
+            old = stored.get(doc.doc_id)
+            if old and old[0] == doc.content_hash and old[1] == key:
+                status[doc.doc_id] = "unchanged"
                 continue
-            claimed[doc.doc_id] = key
-            new_ids.add(doc.doc_id)
-            old = known_docs.get(doc.doc_id)
-            if old and old[0] == doc.content_hash:
-                counts["unchanged"] += 1
-                continue
-            counts["updated" if old else "added"] += 1
+            status[doc.doc_id] = "updated" if old else "added"
             if old:
                 item.drop.append(doc.doc_id)
             item.docs.append((doc, chunk_document(doc, encoder.tokenizer, plan, encoder.max_tokens)))
-        gone = [d for d in store.docs_of_file(key) if d not in new_ids]
-        item.drop.extend(gone)
-        counts["removed"] += len(gone)
+        for doc_id in store.docs_of_file(key):
+            if doc_id not in owner:
+                item.drop.append(doc_id)
+                status[doc_id] = "removed"
         pending.append(item)
     if sync:
         roots = {str(root.resolve()) for root, _ in files}
         vanished = [f for r in roots for f in store.files_under(r) if f not in seen_files]
         if vanished:
             item = _Pending("", "", "", forget=vanished)
-            for f in vanished:
-                item.drop.extend(d for d in store.docs_of_file(f) if claimed.get(d, f) == f)
-            counts["removed"] += len(item.drop)
+            for doc_id in (d for f in vanished for d in store.docs_of_file(f) if d not in owner):
+                item.drop.append(doc_id)
+                status[doc_id] = "removed"
             pending.append(item)
+    counts = {name: sum(1 for v in status.values() if v == name) for name in ("added", "updated", "unchanged", "removed")}
     return counts, errors, warnings, pending
+
+
+def _sha256(path: Path) -> str:
+    if path.stat().st_size > MAX_JSONL_BYTES:
+        return f"oversized:{path.stat().st_size}:{path.stat().st_mtime_ns}"  # the parser reports it; no need to read it
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _write(index: IndexDir, pending: list[_Pending], encoder: Encoder, progress: ProgressFn | None) -> tuple[int, int]:

@@ -115,9 +115,9 @@ class Store:
     def file_hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT path, sha256 FROM files"))
 
-    def doc_hashes(self) -> dict[str, tuple[str, str]]:
-        """doc_id -> (content_hash, file) for every stored document."""
-        return {d: (h, f) for d, h, f in self._db.execute("SELECT doc_id, content_hash, file FROM documents")}
+    def doc_hashes(self) -> dict[str, tuple[str, str, str]]:
+        """doc_id -> (content_hash, file, kind) for every stored document."""
+        return {d: (h, f, k) for d, h, f, k in self._db.execute("SELECT doc_id, content_hash, file, kind FROM documents")}
 
     def files_under(self, root: str) -> list[str]:
         prefix = root.rstrip("/") + "/"

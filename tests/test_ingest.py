@@ -31,7 +31,7 @@ def _write(folder: Path, name: str, articles: list[dict]) -> Path:
 def _state(index_dir: Path) -> tuple[dict, int, int]:
     idx = IndexDir.open(index_dir)
     try:
-        docs = {d: h for d, (h, _) in idx.store.doc_hashes().items()}
+        docs = {d: h for d, (h, *_) in idx.store.doc_hashes().items()}
         return docs, idx.store.counts()["chunks"], len(idx.vectors())
     finally:
         idx.close()
@@ -159,3 +159,18 @@ def test_filters(tmp_path, fake_encoder):
     assert {h.outlet for h in r.search("article reports", k=20, filters=Filters(outlets=("other post",)))} == {"Other Post"}
     hits = r.search("article reports", k=20, filters=Filters(date_from="2023-10-02", date_to="2023-10-19"))
     assert {h.doc_id for h in hits} == {"https://news.example/2"}
+
+
+def test_full_article_takes_over_a_related_stub_from_another_file(tmp_path, fake_encoder):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.yaml").write_text(
+        "---\ntitle: Parent story\nexcerpt: The parent excerpt about harbours.\nwebUrl: https://news.example/parent\n"
+        "related:\n  - title: Stub title\n    excerpt: A short stub excerpt.\n    webUrl: https://news.example/9\n---\n")
+    _write(src, "b.jsonl", [_article(9, "The full article body about harbours and ships. " * 5)])
+    r = ingest([src], tmp_path / "index", fake_encoder, PLAN)
+    assert r.added == 2 and not r.warnings
+    idx = IndexDir.open(tmp_path / "index")
+    assert idx.store.document("https://news.example/9").kind == "article"
+    r = ingest([src], tmp_path / "index", fake_encoder, PLAN)
+    assert (r.added, r.updated, r.unchanged) == (0, 0, 2)

@@ -33,9 +33,10 @@ from index.parse.jsonl import parse_json, parse_jsonl
 from index.parse.markup import parse_html, parse_markdown
 from index.parse.page import parse_page
 from index.parse.records import parse_records
-from index.parse.source import MAX_FILE_BYTES, MAX_JSONL_BYTES, Source, cap_for, read_source, relative_name
+from index.parse.source import MAX_FILE_BYTES, MAX_JSONL_BYTES, ParseNote, Source, cap_for, read_source, relative_name
 
-__all__ = ["MAX_FILE_BYTES", "MAX_JSONL_BYTES", "SUPPORTED_SUFFIXES", "discover", "parse_file", "parse_file_report"]
+__all__ = ["MAX_FILE_BYTES", "MAX_JSONL_BYTES", "SUPPORTED_SUFFIXES", "ParseNote",
+           "discover", "parse_file", "parse_file_report"]
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".yaml", ".yml", ".jsonl", ".json", ".md", ".markdown", ".html", ".htm"})
 
@@ -75,8 +76,9 @@ def parse_file_report(path: Path, root: Path) -> tuple[list[Document], list[Pars
 
     Problems are the file-level failure (then there are no Documents), records
     that were skipped (a broken JSONL line, a record without title or body, a
-    repeated article) and notes about what was read but may be off (an
-    unreadable date, a file decoded as Windows-1252); notes come last.
+    repeated article) and, last, `ParseNote`s (a `ParseError` subclass) about
+    what was read but may be off: an unreadable date, a file decoded as
+    Windows-1252. Show notes as warnings; the file's records were kept.
     """
     path, root = Path(path), Path(root)
     suffix = path.suffix.lower()
@@ -91,7 +93,8 @@ def parse_file_report(path: Path, root: Path) -> tuple[list[Document], list[Pars
         return [], [exc, *(source.notes if source else [])]
     documents = _unique(documents, source)
     if not documents and not source.problems:
-        source.problems.append(source.error("has no article records", "add a record with a title and a body, or remove the file"))
+        source.problems.append(source.error("has no article records",
+                                            "add a record with a title and a body, or remove the file"))
     return documents, source.problems + source.notes
 
 

@@ -65,7 +65,7 @@ def parse_html(source: Source) -> list[Document]:
         result = trafilatura.bare_extraction(
             source.text, with_metadata=True, include_comments=False,
             date_extraction_params={"extensive_search": False, "original_date": True})
-    except Exception as exc:  # lxml and trafilatura raise many types on hostile markup; one page must not stop an ingest
+    except Exception as exc:  # lxml and trafilatura raise many types on hostile markup; one page must not stop ingest
         raise source.error(f"HTML could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})",
                            "check that it is a saved web page, or convert it to .txt or .md") from exc
     text = (getattr(result, "text", None) or "").strip()

@@ -56,7 +56,7 @@ def is_paragraph(line: str) -> bool:
     if words > HEADER_MAX_WORDS:
         return True
     sentences = len(_SENTENCE_END.findall(line))
-    return sentences >= 2 and words >= 4 or (words >= PARAGRAPH_MIN_WORDS and line.endswith((".", ".”", '."')))
+    return (sentences >= 2 and words >= 4) or (words >= PARAGRAPH_MIN_WORDS and line.endswith((".", ".”", '."')))
 
 
 def _split_header(text: str) -> tuple[list[str], int]:
@@ -81,10 +81,10 @@ def _read_header(header: list[str]) -> tuple[str | None, str | None, str | None,
     author = published = None
     candidates = []
     for line in header:
-        byline = _BYLINE.match(line)
-        date = None if byline else _dateline(line)
         if site and line.casefold().startswith(site.casefold()):
             continue
+        byline = _BYLINE.match(line)
+        date = None if byline else _dateline(line)
         if byline:
             author = author or byline.group(1).strip()
         elif date:

@@ -63,7 +63,8 @@ def documents_from_record(record: Mapping, source: Source, *, fallback_id: str, 
     if isinstance(related, list):
         for position, entry in enumerate(related, start=1):
             if not isinstance(entry, Mapping):
-                source.problems.append(source.error(f"related entry {position} is not a record", NO_CONTENT_FIX, line=line))
+                source.problems.append(source.error(f"related entry {position} is not a record", NO_CONTENT_FIX,
+                                                    line=line))
                 continue
             stub = _document(entry, source, fallback_id=f"{article.doc_id}#related-{position}", line=line,
                              kind="related", parent_id=article.doc_id, what=f"related entry {position}")
@@ -128,6 +129,6 @@ def _published(record: Mapping, source: Source, line: int | None, what: str) -> 
             return published
         raw = fields.as_line(value) or ""
         if any(ch.isdigit() for ch in raw):  # `published: false` is a flag, not a broken date
-            source.notes.append(source.error(f"{what} has an unreadable date {key}: {raw[:40]!r}; stored without a date",
-                                             "write dates as 2024-02-21T01:01:00Z", line=line))
+            source.note(f"{what} has an unreadable {key} value {raw[:40]!r}; stored without a date",
+                        "write dates as 2024-02-21T01:01:00Z", line=line)
     return None

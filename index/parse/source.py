@@ -23,6 +23,10 @@ MAX_JSONL_BYTES = 20 * 1024 * 1024
 _TEXT_CONTROLS = set("\t\n\r\f\v")
 
 
+class ParseNote(ParseError):
+    """Something was read but may be off (a date dropped, a legacy encoding); the records were kept."""
+
+
 @dataclass(slots=True)
 class Source:
     """A decoded file plus the place where its per-record problems are collected."""
@@ -31,11 +35,15 @@ class Source:
     rel: str
     text: str
     problems: list[ParseError] = field(default_factory=list)
-    notes: list[ParseError] = field(default_factory=list)  # non-fatal: reported after the problems
+    notes: list[ParseNote] = field(default_factory=list)  # non-fatal: reported after the problems
 
     def error(self, problem: str, fix: str = "", line: int | None = None) -> ParseError:
         """A `ParseError` naming this file (relative path), for raising or collecting."""
         return ParseError(self.rel, problem, fix, line=line)
+
+    def note(self, problem: str, fix: str = "", line: int | None = None) -> None:
+        """Record a `ParseNote`: the file was read, but the user may want to check this."""
+        self.notes.append(ParseNote(self.rel, problem, fix, line=line))
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -54,18 +62,18 @@ def cap_for(suffix: str) -> int:
 def read_source(path: Path, root: Path, cap: int) -> Source:
     """Read and decode `path`; raise `ParseError` for empty, oversized, binary or undecodable files.
 
-    Decoding tries UTF-8 (with or without a byte-order mark), then UTF-16 when it
-    starts with a UTF-16 byte-order mark, then Windows-1252 as a last resort for
-    old Western files; that fallback is reported as a note, never done silently.
+    A file starting with a UTF-16 byte-order mark is read as UTF-16; any other is
+    read as UTF-8 (with or without a byte-order mark), then as Windows-1252 as a
+    last resort for old Western files, a fallback reported as a note, never silent.
     """
     rel = relative_name(path, root)
     data = _read_capped(path, rel, cap)
-    if not data.strip():
+    if not data:
         raise ParseError(rel, "file is empty", "remove it or add article text")
     source = Source(path=path, rel=rel, text="")
     source.text = _decode(data, source)
     if not source.text.strip():
-        raise source.error("file is empty", "remove it or add article text")
+        raise source.error("file is empty (it holds only whitespace)", "remove it or add article text")
     return source
 
 
@@ -73,14 +81,15 @@ def _read_capped(path: Path, rel: str, cap: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > cap:
-            raise ParseError(rel, f"file is {_size(size)}, over the {_size(cap)} limit for {path.suffix or 'this'} files",
+            raise ParseError(rel, f"file is {_size(size)}, over the {_size(cap)} limit for {_kind(path)} files",
                              "split it into smaller files or remove it from the folder")
         with path.open("rb") as handle:
             data = handle.read(cap + 1)  # the file may have grown since stat()
     except OSError as exc:
-        raise ParseError(rel, f"cannot be read ({exc.strerror or exc})", "check that the file exists and is readable") from exc
+        raise ParseError(rel, f"cannot be read ({exc.strerror or exc})",
+                         "check that the file exists and is readable") from exc
     if len(data) > cap:
-        raise ParseError(rel, f"file is over the {_size(cap)} limit for {path.suffix or 'this'} files",
+        raise ParseError(rel, f"file is over the {_size(cap)} limit for {_kind(path)} files",
                          "split it into smaller files or remove it from the folder")
     return data
 
@@ -90,7 +99,8 @@ def _decode(data: bytes, source: Source) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise source.error(f"starts like UTF-16 text but byte {exc.start} is broken", "re-save the file as UTF-8") from exc
+            raise source.error(f"starts like UTF-16 text but byte {exc.start} is broken",
+                               "re-save the file as UTF-8") from exc
     else:
         if b"\x00" in data:
             raise source.error("is a binary file (it contains NUL bytes), not text",
@@ -113,10 +123,14 @@ def _decode_8bit(data: bytes, source: Source) -> str:
     except UnicodeDecodeError:
         text = ""
     if text and not any(ord(ch) < 32 and ch not in _TEXT_CONTROLS for ch in text):
-        source.notes.append(source.error(f"is not valid UTF-8 ({where}); read it as Windows-1252 (Latin-1)",
-                                         "re-save the file as UTF-8 if accented letters look wrong", line=line))
+        source.note(f"is not valid UTF-8 ({where}); read it as Windows-1252 (Latin-1)",
+                    "re-save the file as UTF-8 if accented letters look wrong", line=line)
         return text
     raise source.error(f"is not UTF-8 text ({where})", "re-save the file as UTF-8", line=line)
+
+
+def _kind(path: Path) -> str:
+    return path.suffix.lower() or "suffix-less"
 
 
 def _size(n: int) -> str:

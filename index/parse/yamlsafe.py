@@ -3,8 +3,9 @@
 Two differences from a bare `yaml.safe_load_all`, both on purpose:
 
 * Before anything is built, the event stream is scanned once (linear time) and a
-  file with more than `MAX_ALIASES` aliases or nesting deeper than `MAX_DEPTH`
-  is rejected, so an alias bomb or a deeply nested file costs milliseconds.
+  file with more than `MAX_ALIASES` aliases, more than `MAX_EXPANDED_NODES`
+  values once aliases are expanded, or nesting deeper than `MAX_DEPTH` is
+  rejected, so an alias bomb or a deeply nested file costs milliseconds.
 * Plain scalars other than null stay strings exactly as written: under YAML 1.1
   `title: NO` would load as False and `date: 2024-02-21` as a date, losing the
   original spelling. Typed fields are converted later by `fields`.
@@ -26,6 +27,9 @@ MAX_ALIASES = 100
 
 MAX_DEPTH = 50
 """Nesting allowed; article records are about five levels deep."""
+
+MAX_EXPANDED_NODES = 1_000_000
+"""Values a file may hold with every alias written out; a 2 MiB file of plain records stays far below."""
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEPT_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
@@ -73,23 +77,40 @@ def load_documents(text: str, source: Source, first_line: int = 1) -> list[YamlD
 
 
 def _check_shape(text: str, source: Source, first_line: int) -> None:
-    aliases = depth = 0
+    """Reject bombs from the event stream alone: too many aliases, too deep, or too big once expanded.
+
+    `expanded` counts the nodes the document would have with every alias written
+    out; an anchor's size is measured when its node ends, so a billion-laughs file
+    is stopped a few levels in, after reading a few hundred bytes.
+    """
+    aliases = expanded = 0
+    sizes: dict[str, int] = {}
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, `expanded` when the collection started)
     try:
         for event in yaml.parse(text, Loader=_TextLoader):
+            line = event.start_mark.line + first_line
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
-                if aliases > MAX_ALIASES:
-                    raise source.error(f"YAML uses more than {MAX_ALIASES} aliases (*name), which looks like an alias bomb",
-                                       "write the values out instead of referencing anchors",
-                                       line=event.start_mark.line + first_line)
+                expanded += sizes.get(event.anchor, 1)
+                if aliases > MAX_ALIASES or expanded > MAX_EXPANDED_NODES:
+                    raise source.error(f"YAML uses too many aliases (*name) for an article (over {MAX_ALIASES} "
+                                       f"aliases or {MAX_EXPANDED_NODES:,} values once expanded), "
+                                       "which looks like an alias bomb",
+                                       "write the values out instead of referencing anchors", line=line)
+            elif isinstance(event, yaml.ScalarEvent):
+                expanded += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
             elif isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
+                expanded += 1
+                open_nodes.append((event.anchor, expanded))
+                if len(open_nodes) > MAX_DEPTH:
                     raise source.error(f"YAML is nested more than {MAX_DEPTH} levels deep",
-                                       "flatten the record; articles need only a few levels",
-                                       line=event.start_mark.line + first_line)
+                                       "flatten the record; articles need only a few levels", line=line)
             elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+                anchor, started = open_nodes.pop()
+                if anchor:
+                    sizes[anchor] = expanded - started + 1
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(exc, source, first_line) from exc
     except yaml.YAMLError as exc:
@@ -100,8 +121,8 @@ def _marked_error(exc: yaml.MarkedYAMLError, source: Source, first_line: int):
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + first_line if mark is not None else None
     what = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
-    return source.error(f"is not valid YAML: {what}", "fix the YAML syntax at that line (quote values that contain ': ' or '#')",
-                        line=line)
+    return source.error(f"is not valid YAML: {what}",
+                        "fix the YAML syntax at that line (quote values that contain ': ' or '#')", line=line)
 
 
 def _one_line(exc: BaseException) -> str:
