@@ -96,6 +96,11 @@ class Encoder:
         return self._model
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model weights are in memory (an unchanged re-ingest never loads them)."""
+        return self._model is not None
+
+    @property
     def model(self):
         """The underlying SentenceTransformer (loads it): for benchmarks that time a bare `encode`."""
         return self._loaded()

@@ -66,23 +66,26 @@ ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
-           sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None) -> IngestReport:
+           sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
+           index_type: str | None = None) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
     `rebuild=True` builds a fresh index beside the old one (for a model or format
     change) and swaps it in only when complete; until then the old one serves.
+    `index_type` (auto, flat, ivf-sq8) overrides the size-based choice of vector
+    index and is remembered by the index; None keeps what the index has.
     """
     paths = [Path(p) for p in paths]
     if rebuild:
-        return _rebuild(paths, Path(index_dir), encoder, plan, progress)
+        return _rebuild(paths, Path(index_dir), encoder, plan, progress, index_type)
     t0 = time.perf_counter()
     files = discover(paths)
-    index = IndexDir.create_or_open(index_dir, encoder.model_id)
+    index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
     try:
         with write_lock(index.path):
             counts, errors, warnings, pending = _plan(index, files, encoder, plan, sync)
             written, embedded = _write(index, pending, encoder, progress)
-            if written or counts["removed"]:
+            if written or counts["removed"] or index.fit_index_type():
                 index.save()
             totals = index.store.counts()
     finally:
@@ -93,12 +96,12 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
 
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
-             progress: ProgressFn | None) -> IngestReport:
+             progress: ProgressFn | None, index_type: str | None) -> IngestReport:
     fresh = target.with_name(target.name + ".rebuild")
     old = target.with_name(target.name + ".old")
     with write_lock(target):
         shutil.rmtree(fresh, ignore_errors=True)
-        report = ingest(paths, fresh, encoder, plan, progress=progress)
+        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type)
         shutil.rmtree(old, ignore_errors=True)
         os.rename(target, old)
         os.rename(fresh, target)

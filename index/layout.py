@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Iterator
 
 from index.errors import IndexBusy, IndexMismatch, IndexMissing
-from index.faiss_store import VectorIndex
+import numpy as np
+
+from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.store import DB_NAME, FORMAT_VERSION, Store
 
 VECTORS_NAME = "vectors.faiss"
@@ -48,7 +50,8 @@ class IndexDir:
         return index
 
     @classmethod
-    def create_or_open(cls, path: Path | str, model_id: str) -> "IndexDir":
+    def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None) -> "IndexDir":
+        """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) is remembered."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         store = Store(path / DB_NAME)
@@ -57,6 +60,8 @@ class IndexDir:
                            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         index = cls(path, store)
         index.check(model_id)
+        if index_type is not None:
+            store.set_meta(index_type=index_type)
         return index
 
     def check(self, model_id: str | None) -> None:
@@ -91,15 +96,46 @@ class IndexDir:
         return self._vectors
 
     def _load_vectors(self) -> VectorIndex:
-        dim = self.dim or 1
         manifest = self.manifest()
         file = self.path / VECTORS_NAME
-        if file.is_file() and manifest.get("generation") == self.generation:
-            return VectorIndex.load(file, dim)
-        vectors = VectorIndex(dim)
+        spec = IndexSpec(**manifest["index"]) if "index" in manifest else None
+        if spec and file.is_file() and manifest.get("generation") == self.generation:
+            return VectorIndex.load(file, self.dim or 1, spec)
+        return self.build(spec or choose_spec(self.store.counts()["chunks"], self.requested_type))
+
+    def build(self, spec: IndexSpec) -> VectorIndex:
+        """A vector index of `spec` filled from the stored vectors: no re-embedding."""
+        dim = self.dim or 1
+        vectors = VectorIndex(dim, spec)
+        if not vectors.is_trained:
+            vectors.train(self._training_sample(dim, 64 * spec.nlist))
         for ids, vecs in self.store.iter_vectors(dim):
             vectors.add(ids, vecs)
         return vectors
+
+    def _training_sample(self, dim: int, size: int) -> np.ndarray:
+        """Every n-th stored vector, about `size` of them (a strided sample is deterministic)."""
+        total = max(1, self.store.counts()["chunks"])
+        stride = max(1, total // size)
+        parts = [vecs[::stride] for _, vecs in self.store.iter_vectors(dim)]
+        return np.concatenate(parts)[:size] if parts else np.empty((0, dim), np.float32)
+
+    @property
+    def requested_type(self) -> str:
+        return self.store.meta().get("index_type", "auto")
+
+    def fit_index_type(self) -> bool:
+        """Convert the vector index when the corpus crossed a size threshold (or the setting changed).
+
+        Returns True when it rebuilt the index from the stored vectors.
+        """
+        current = self.vectors()
+        wanted = choose_spec(len(current), self.requested_type)
+        grown = wanted.kind == current.spec.kind == "ivf-sq8" and wanted.nlist >= 4 * current.spec.nlist
+        if wanted.kind == current.spec.kind and not grown:
+            return False
+        self._vectors = self.build(wanted)
+        return True
 
     def manifest(self) -> dict:
         try:
@@ -108,7 +144,11 @@ class IndexDir:
             return {}
 
     def save(self) -> None:
-        """Write the vector file, then the manifest that vouches for it (each atomically)."""
+        """Write the vector file, then the manifest that vouches for it (each atomically).
+
+        The index type is fitted to the corpus size first (see `fit_index_type`).
+        """
+        self.fit_index_type()
         vectors = self.vectors()
         file = self.path / VECTORS_NAME
         vectors.save(file)
@@ -118,7 +158,7 @@ class IndexDir:
             "model": meta["model"],
             "dim": self.dim,
             "metric": "inner_product (cosine on unit vectors)",
-            "index_type": "flat",
+            "index": vectors.spec.as_dict(),
             "generation": self.generation,
             "counts": self.store.counts(),
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -1,0 +1,32 @@
+"""The `newsdesk bench` subcommand: argument parsing and output only (the work is in bench.run)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_bench_command(sub) -> None:
+    p = sub.add_parser("bench", help="measure ingest speed, re-ingest cost, search latency, memory and disk",
+                       description="Benchmark newsdesk on this machine: ingest (pipeline vs a bare model.encode of "
+                       "the same texts), re-ingest (unchanged, 1% edited), and search at 10k/100k chunks "
+                       "(--full adds 1M; large sizes use synthetic copies of real vectors). Quick takes a few "
+                       "minutes; --full takes longer and needs about 6 GB of disk.")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="100 articles; 10k and 100k chunks (the default)")
+    mode.add_argument("--full", action="store_true", help="the whole corpus; 10k, 100k and 1M chunks")
+    p.add_argument("--corpus", type=Path, metavar="FILE", help="JSONL articles to ingest "
+                   "(default: ../shared/eval/multihop-rag/corpus.jsonl)")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    p.set_defaults(run=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace, config) -> int:
+    from bench.run import print_table, run
+
+    result = run(config, full=args.full, corpus=args.corpus)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print_table(result)
+    return 0

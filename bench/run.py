@@ -1,0 +1,77 @@
+"""`newsdesk bench`: one table (or one JSON object) of ingest and search figures.
+
+Quick (default, a few minutes): 100 articles ingested; search at 10k and 100k chunks.
+Full (`--full`): the whole sample corpus; search at 10k, 100k and 1M chunks.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import ingest as ingest_bench
+from bench import search as search_bench
+from bench.proc import in_child
+from index.errors import ConfigError
+from qa.config import Config
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "multihop-rag" / "corpus.jsonl"
+DEFAULT_QUESTIONS = DEFAULT_CORPUS.with_name("questions.jsonl")
+
+
+def run(config: Config, full: bool = False, corpus: Path | None = None, questions: int = 200) -> dict:
+    """All figures as one flat dict; `full` adds the 1M size and ingests the whole corpus."""
+    corpus = Path(corpus or DEFAULT_CORPUS)
+    if not corpus.is_file():
+        raise ConfigError(f"benchmark corpus {corpus} not found", "pass --corpus FILE.jsonl (articles, one JSON per line)")
+    asked = _questions(corpus, questions)
+    sizes = (10_000, 100_000, 1_000_000) if full else (10_000, 100_000)
+    result: dict = {"mode": "full" if full else "quick", "machine": f"{platform.processor() or platform.machine()}, "
+                    f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d")}
+    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+        work = Path(tmp)
+        sample = ingest_bench.sample_corpus(corpus, work / "sample.jsonl", None if full else 100)
+        _say(f"ingest: {sample.name} ...")
+        result.update(ingest_bench.run(sample, work, config))
+        from index.embed import Encoder
+
+        encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
+        for size in sizes:
+            _say(f"search: building {size:,} chunks ...")
+            target = work / f"index-{size}"
+            build_s = search_bench.build_synthetic(work / "ingest-index", target, size)
+            served = in_child(search_bench.serve_latency, str(target), config.model, asked)
+            compared = search_bench.compare(target, encoder, asked)
+            label = f"search.{_short(size)}"
+            result[f"{label}.build_s"] = round(build_s, 2)
+            result.update({f"{label}.{k}": v for k, v in (served | compared).items()})
+            for f in target.iterdir():
+                f.unlink()
+    return result
+
+
+def _questions(corpus: Path, limit: int) -> list[str]:
+    path = corpus.with_name("questions.jsonl")
+    if path.is_file():
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line)["question"] for line, _ in zip(fh, range(limit))]
+    with open(corpus, encoding="utf-8") as fh:
+        return [f"What happened in: {json.loads(line).get('title', '')}?" for line, _ in zip(fh, range(limit))]
+
+
+def _short(n: int) -> str:
+    return f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000}k"
+
+
+def _say(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def print_table(result: dict) -> None:
+    width = max(map(len, result))
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
