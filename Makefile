@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/newsdesk ingest seeds/ --index $(INDEX)
-	$(BIN)/newsdesk search "What do experts expect from Sora for China's AI industry?" -k 3 --index $(INDEX)
+	$(BIN)/newsdesk serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; installed once, only if missing.
 browser:

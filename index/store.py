@@ -2,9 +2,11 @@
 
 It holds every document's fields and text, every chunk's span, the vectors
 (keyed by a hash of the embedded text, so identical passages are stored and
-embedded once), and the files each document came from. A write batch is one
-SQLite transaction, so a crash leaves either all of a batch or none of it.
-This module never embeds and never touches FAISS.
+embedded once), the files each document came from, and a full-text (FTS5, BM25)
+index of every chunk with its document's title, outlet, author and date. A write
+batch is one SQLite transaction that covers the full-text rows too, so a crash
+leaves either all of a batch or none of it, and keyword and vector search always
+see the same documents. This module never embeds and never touches FAISS.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import numpy as np
 
 from index.document import Chunk, Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks_fts added (a version-1 store is upgraded in place, no re-embedding)
 DB_NAME = "newsdesk.sqlite"
 
 _SCHEMA = """
@@ -39,7 +41,13 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_vec ON chunks(vec_key);
 CREATE TABLE IF NOT EXISTS vectors (vec_key TEXT PRIMARY KEY, vec BLOB NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2');
 """
+# chunks_fts rowid = chunk_id. `meta` holds the outlet, its domain, the author and the
+# publication date spelled out ("november 9 2023 2023-11-09") so questions naming them match.
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
 
 
 def vec_key(text: str) -> str:
@@ -87,9 +95,21 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        if self.meta().get("format_version") == "1":
+            self._upgrade_from_1()
 
     def close(self) -> None:
         self._db.close()
+
+    def _upgrade_from_1(self) -> None:
+        """Fill the full-text index of a version-1 store from its stored chunks (no re-embedding needed)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM chunks_fts")
+            for (doc_id,) in self._db.execute("SELECT doc_id FROM documents").fetchall():
+                doc = self.document(doc_id)
+                spans = self._db.execute("SELECT chunk_id, start, end FROM chunks WHERE doc_id = ?", (doc_id,))
+                self._put_fts(doc, [(i, doc.text[a:b]) for i, a, b in spans.fetchall()])
+            self.set_meta(format_version=FORMAT_VERSION)
 
     # -- metadata -------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -172,22 +192,52 @@ class Store:
 
     def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
         """Chunk ids whose document passes `filters`."""
-        where, args = [], []
-        if filters.outlets:
-            marks = ",".join("?" * len(filters.outlets))
-            where.append(f"(lower(d.outlet) IN ({marks}) OR lower(d.outlet_domain) IN ({marks}))")
-            args += [o.lower() for o in filters.outlets] * 2
-        if filters.topics:
-            where.append(f"d.doc_id IN (SELECT doc_id FROM topics WHERE topic IN ({','.join('?' * len(filters.topics))}))")
-            args += list(filters.topics)
-        if filters.date_from:
-            where.append("substr(d.published, 1, 10) >= ?")
-            args.append(filters.date_from[:10])
-        if filters.date_to:
-            where.append("substr(d.published, 1, 10) <= ?")
-            args.append(filters.date_to[:10])
+        where, args = _filter_sql(filters)
         q = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id)" + (" WHERE " + " AND ".join(where) if where else "")
         return np.fromiter((r[0] for r in self._db.execute(q, args)), dtype=np.int64)
+
+    def keyword_search(self, terms: Sequence[str], limit: int, filters: Filters | None = None,
+                       weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
+        """BM25 over chunks: (chunk_id, doc_id, score) for chunks holding any of `terms`, best (highest) first.
+
+        `terms` are plain words, matched after Porter stemming; a chunk needs only one
+        of them. `weights` scale matches in the (title, body, meta) columns: weighting
+        the title up favours articles *about* the terms over ones that mention them.
+        """
+        terms = [t.replace('"', "") for t in terms]
+        terms = [t for t in dict.fromkeys(terms) if t.strip()]
+        if not terms or limit < 1:
+            return []
+        where, args = _filter_sql(filters) if filters else ([], [])
+        q = ("SELECT f.rowid, c.doc_id, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts f JOIN chunks c"
+             " ON c.chunk_id = f.rowid" + (" JOIN documents d USING (doc_id)" if where else "") +
+             " WHERE chunks_fts MATCH ?" + "".join(" AND " + w for w in where) + " ORDER BY s DESC LIMIT ?")
+        match = " OR ".join(f'"{t}"' for t in terms)
+        return [(int(i), d, float(sc)) for i, d, sc in self._db.execute(q, [*weights, match, *args, limit])]
+
+    def outlet_names(self) -> list[tuple[str, str | None]]:
+        """Every distinct (outlet, domain) pair, most articles first: what a question may name."""
+        return list(self._db.execute("SELECT outlet, outlet_domain FROM documents WHERE outlet IS NOT NULL"
+                                     " GROUP BY outlet, outlet_domain ORDER BY count(*) DESC"))
+
+    def chunk_docs(self, ids: Sequence[int]) -> dict[int, str]:
+        """chunk_id -> doc_id for the given chunks (ids no longer stored are left out)."""
+        out: dict[int, str] = {}
+        for lo in range(0, len(ids), 500):
+            part = list(ids[lo : lo + 500])
+            out.update(self._db.execute(
+                f"SELECT chunk_id, doc_id FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part))
+        return out
+
+    def doc_fields(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
+        """doc_id -> (outlet, outlet domain, ISO date or None): what question cues are matched against."""
+        out: dict[str, tuple[str | None, str | None, str | None]] = {}
+        for lo in range(0, len(doc_ids), 500):
+            part = list(doc_ids[lo : lo + 500])
+            q = ("SELECT doc_id, outlet, outlet_domain, substr(published, 1, 10) FROM documents"
+                 f" WHERE doc_id IN ({','.join('?' * len(part))})")
+            out.update((d, (o, dom, p)) for d, o, dom, p in self._db.execute(q, part))
+        return out
 
     def counts(self) -> dict[str, int]:
         one = lambda q: int(self._db.execute(q).fetchone()[0])  # noqa: E731
@@ -206,6 +256,12 @@ class Store:
         lo, hi = self._db.execute(
             "SELECT min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM documents").fetchone()
         return {"outlets": outlets, "topics": topics, "date_from": lo, "date_to": hi}
+
+    def recent_titles(self, limit: int) -> list[tuple[str, str | None]]:
+        """(title, outlet) of the newest articles (undated ones last): what a UI turns into example questions."""
+        return list(self._db.execute(
+            "SELECT title, outlet FROM documents WHERE kind = 'article' ORDER BY published IS NULL, published DESC"
+            " LIMIT ?", (limit,)))
 
     # -- writes (inside `transaction`) ------------------------------------------------
     def put_file(self, path: str, root: str, sha256: str) -> None:
@@ -227,10 +283,17 @@ class Store:
         self._db.executemany("INSERT INTO topics VALUES (?, ?)", [(doc.doc_id, t) for t in doc.topics])
         self._db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?)",
                              [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, vec_key(c.embed_text)) for c in chunks])
+        self._put_fts(doc, [(c.chunk_id, c.text) for c in chunks])
+
+    def _put_fts(self, doc: Document, chunks: Sequence[tuple[int, str]]) -> None:
+        meta = _meta_text(doc)
+        self._db.executemany("INSERT OR REPLACE INTO chunks_fts (rowid, title, body, meta) VALUES (?, ?, ?, ?)",
+                             [(i, doc.title, text, meta) for i, text in chunks])
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document with its chunks; returns the chunk ids to drop from the vector index."""
         ids = [i for (i,) in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
         for table in ("chunks", "topics", "documents"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         return ids
@@ -241,3 +304,32 @@ class Store:
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _meta_text(doc: Document) -> str:
+    """The searchable metadata line of a document: outlet, domain, author, date in words and digits."""
+    parts = [doc.outlet, doc.outlet_domain, doc.author]
+    date = (doc.published or "")[:10]
+    if len(date) == 10 and date[4] == "-" and date[5:7].isdigit() and 1 <= int(date[5:7]) <= 12:
+        parts.append(f"{_MONTHS[int(date[5:7]) - 1]} {int(date[8:10]) if date[8:10].isdigit() else ''} {date[:4]} {date}")
+    return " ".join(p for p in parts if p)
+
+
+def _filter_sql(filters: Filters) -> tuple[list[str], list[object]]:
+    """WHERE conditions (on documents aliased `d`) and their arguments for `filters`."""
+    where: list[str] = []
+    args: list[object] = []
+    if filters.outlets:
+        marks = ",".join("?" * len(filters.outlets))
+        where.append(f"(lower(d.outlet) IN ({marks}) OR lower(d.outlet_domain) IN ({marks}))")
+        args += [o.lower() for o in filters.outlets] * 2
+    if filters.topics:
+        where.append(f"d.doc_id IN (SELECT doc_id FROM topics WHERE topic IN ({','.join('?' * len(filters.topics))}))")
+        args += list(filters.topics)
+    if filters.date_from:
+        where.append("substr(d.published, 1, 10) >= ?")
+        args.append(filters.date_from[:10])
+    if filters.date_to:
+        where.append("substr(d.published, 1, 10) <= ?")
+        args.append(filters.date_to[:10])
+    return where, args

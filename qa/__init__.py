@@ -4,10 +4,14 @@
     retriever = Retriever.open("data/index")
     for hit in retriever.search("What did China Daily say about Sora?", k=3):
         print(hit.citation, hit.text)
+
+    answer = ask("What did China Daily say about Sora?", retriever=retriever)
+    print(answer.text)  # quoted sentences, each with [n] -> answer.citations[n - 1]
 """
 import index  # noqa: F401  (sets the Hugging Face libraries offline before anything loads them)
 from index.store import Filters
+from qa.answer import Answer, Answerer, Citation, ask
 from qa.config import Config, load_config
 from qa.retriever import Hit, Retriever
 
-__all__ = ["Config", "Filters", "Hit", "Retriever", "load_config"]
+__all__ = ["Answer", "Answerer", "Citation", "Config", "Filters", "Hit", "Retriever", "ask", "load_config"]

@@ -1,4 +1,4 @@
-"""The `newsdesk` command: ingest articles, search them, and (later stages) ask and serve.
+"""The `newsdesk` command: ingest articles, search them, ask questions, serve the chat UI.
 
 User mistakes end in one line on stderr and exit status 2, never a traceback.
 Machine output (`--json`) is one JSON object per line on stdout.
@@ -61,6 +61,31 @@ def _parser() -> argparse.ArgumentParser:
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per passage")
     p.set_defaults(run=_cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with sentences quoted from the articles, cited [n]",
+                       description="Answer a question from the index: the best sentences of the retrieved "
+                       "passages, quoted verbatim and cited, or a plain statement that the articles don't answer it.")
+    p.add_argument("question", help="the question, in quotes")
+    p.add_argument("-k", type=int, default=None, help="passages the answer may draw on (default: top_k, 5)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--json", action="store_true", help="the answer, its citations and passages as one JSON object")
+    p.set_defaults(run=_cmd_ask)
+
+    p = sub.add_parser("serve", help="chat with the articles in a web browser",
+                       description="Serve the chat web UI. It binds 127.0.0.1 unless --host says otherwise; "
+                       "anyone who can reach the port can read the articles and add new ones.")
+    _index_arg(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.set_defaults(run=_cmd_serve)
+
+    from qa.eval_command import add_eval_command
+
+    add_eval_command(sub, _index_arg)
+    from bench.command import add_bench_command
+
+    add_bench_command(sub)
     return parser
 
 
@@ -99,7 +124,7 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         bar.update(done - bar.n)
 
     report = ingest(args.paths, config.index_dir, encoder, config.chunk_plan(), sync=args.sync,
-                    rebuild=args.rebuild, progress=progress)
+                    rebuild=args.rebuild, progress=progress, index_type=config.index_type)
     if bar is not None:
         bar.close()
     for err in report.errors:
@@ -125,6 +150,34 @@ def _cmd_search(args: argparse.Namespace, config: Config) -> int:
     for hit in hits:
         print(f"[{hit.rank}] {hit.score:.3f}  {hit.citation}")
         print(f"    {_one_line(hit.text, 400)}\n")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from qa.answer import ask
+    from qa.retriever import Retriever, validate_question
+
+    question, filters = validate_question(args.question), _filters(args)  # before the slow model load
+    retriever = Retriever.open(config.index_dir, config)
+    answer = ask(question, retriever=retriever, filters=filters, k=args.k or config.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.abstained:
+        print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
+        for hit in answer.hits:
+            print(f"  [{hit.rank}] {hit.citation}\n      {_one_line(hit.text, 300)}")
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.label}" + (f"\n    {c.url}" if c.url else ""))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from qa.retriever import Retriever
+    from ui.app import serve
+
+    serve(Retriever.open(config.index_dir, config), config, host=args.host, port=args.port)
     return 0
 
 

@@ -1,8 +1,9 @@
 """Questions in, cited passages out: the `Retriever` and its `Hit`s.
 
 The retriever embeds the question with the same model the index was built with,
-searches the vector index (inside any metadata filter), and joins each hit with
-its document's citation fields. It never writes to the index.
+searches the vector index and the keyword index (both inside any metadata
+filter), lets `qa.hybrid` fuse them per article with the question's news cues,
+and joins each hit with its document's citation fields. It never writes to the index.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from index.errors import QueryError
 from index.layout import IndexDir
 from index.store import Filters
 from qa.config import Config, load_config
+from qa.cues import OutletMatcher, read_cues
+from qa.hybrid import RankPlan, rank
 
 MAX_QUESTION_CHARS = 2000
 
@@ -22,7 +25,9 @@ MAX_QUESTION_CHARS = 2000
 class Hit:
     """One retrieved passage with everything needed to cite and highlight it.
 
-    `text == document.text[start:end]` for the stored document `doc_id`.
+    `text == document.text[start:end]` for the stored document `doc_id`. `score`
+    is its article's fused relevance (about 0..1, plus cue boosts): comparable
+    within one search, not across searches.
     """
 
     rank: int
@@ -54,36 +59,51 @@ class Hit:
 class Retriever:
     """Search an index: `Retriever.open("data/index").search("question", k=5)`."""
 
-    def __init__(self, index: IndexDir, encoder: Encoder) -> None:
+    def __init__(self, index: IndexDir, encoder: Encoder, plan: RankPlan | None = None) -> None:
         self.index = index
         self.encoder = encoder
+        self.plan = plan or RankPlan()
+        self._outlets: tuple[int, OutletMatcher] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, config: Config | None = None) -> "Retriever":
         """Open the index at `index_dir` (default: the config's) with the model it was built with."""
         config = config or load_config()
         encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
-        return cls(IndexDir.open(index_dir or config.index_dir, encoder.model_id), encoder)
+        return cls(IndexDir.open(index_dir or config.index_dir, encoder.model_id), encoder, config.rank_plan())
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The `k` passages most relevant to `question`, best first.
 
         `k` trades recall for reading: answers draw on at most these passages.
-        `filters` (outlet, topic, date range) are applied inside the vector search.
+        `filters` (outlet, topic, date range) are applied inside both the vector and
+        the keyword search. How passages are chosen is set by `self.plan` (see RankPlan).
         """
         question = validate_question(question)
         if not 1 <= k <= 100:
             raise QueryError(f"k={k} is out of range", "use a k between 1 and 100")
-        allowed = self.index.store.allowed_chunk_ids(filters) if filters else None
-        found = self.index.vectors().search(self.encoder.encode_query(question), k, allowed)
-        rows = self.index.store.chunks([i for i, _ in found])
+        store = self.index.store
+        dense = None
+        if self.plan.mode != "keyword":
+            allowed = store.allowed_chunk_ids(filters) if filters else None
+            query = self.encoder.encode_query(question)
+            dense = lambda limit: self.index.vectors().search(query, limit, allowed)  # noqa: E731
+        found = rank(question, k, self.plan, store, dense, read_cues(question, self._outlet_matcher()), filters)
+        rows = store.chunks([r.chunk_id for r in found])
         hits = []
-        for chunk_id, score in found:
+        for chunk_id, score in ((r.chunk_id, r.score) for r in found):
             row = rows.get(chunk_id)
             if row is not None:
                 hits.append(Hit(len(hits) + 1, score, chunk_id, row.doc_id, row.text, row.start, row.end, row.title,
                                 row.outlet, row.published, row.url, row.source, row.kind, row.topics))
         return hits
+
+    def _outlet_matcher(self) -> OutletMatcher:
+        """Matcher of the outlets stored now; rebuilt when an ingest has changed the index."""
+        generation = self.index.generation
+        if self._outlets is None or self._outlets[0] != generation:
+            self._outlets = (generation, OutletMatcher(self.index.store.outlet_names()))
+        return self._outlets[1]
 
     def close(self) -> None:
         self.index.close()

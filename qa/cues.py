@@ -1,0 +1,151 @@
+"""Reading a question for news cues: the outlets it names, the dates it mentions, its keywords.
+
+News questions often say where and when ("as reported by The Verge on November 9,
+2023"). Those words are weak evidence for text similarity but strong evidence
+for which article is meant, so they are pulled out here and used by the ranker
+as boosts, never as filters: a question naming an outlet the index lacks, or
+naming none, is ranked exactly as before. Outlets are matched against the names
+actually stored in the index, never against a fixed list. This module is pure
+text processing: it reads no index and imports no model.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                      "september", "october", "november", "december"), 1)}
+MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
+
+# Words that carry no topic: dropping them keeps the keyword query short (fast) and its scores clean.
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between both
+but by can could did do does doing down during each either few for from further had has have having he her here hers
+him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our ours out
+over own same she should so some such than that the their theirs them then there these they this those through to too
+under until up very was we were what when where which while who whom whose why will with would you your yours
+according article articles report reports reported reporting published news source sources mentioned
+""".split())
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*")
+_WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
+_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY_RE = r"(\d{1,2})(?:st|nd|rd|th)?"
+_DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})"), ("y", "m", "d")),
+    (re.compile(rf"\b{_MONTH_RE}\s+{_DAY_RE}(?:\s*,\s*|\s+)(\d{{4}})\b", re.I), ("M", "d", "y")),
+    (re.compile(rf"\b{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE}(?:\s*,\s*|\s+)(\d{{4}})\b", re.I), ("d", "M", "y")),
+    (re.compile(rf"\b{_MONTH_RE}\s+{_DAY_RE}\b(?!\s*,?\s*\d{{4}})(?!:)", re.I), ("M", "d")),
+    (re.compile(rf"\b{_MONTH_RE}\s+(?:of\s+)?(\d{{4}})\b", re.I), ("M", "y")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """What a question says about its articles.
+
+    `outlets`: stored outlet names the question names. `days`: (year or None, month, day)
+    of dates it mentions; `months`: (year, month) of months it mentions without a day.
+    """
+
+    outlets: frozenset[str] = frozenset()
+    days: frozenset[tuple[int | None, int, int]] = frozenset()
+    months: frozenset[tuple[int, int]] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.outlets or self.days or self.months)
+
+    def date_match(self, date: str | None) -> str | None:
+        """"day" when an ISO `date` is a day the question names, "month" for a named month, else None."""
+        if not date or len(date) < 10 or not (date[:4].isdigit() and date[5:7].isdigit() and date[8:10].isdigit()):
+            return None
+        y, m, d = int(date[:4]), int(date[5:7]), int(date[8:10])
+        if (y, m, d) in self.days or (None, m, d) in self.days:
+            return "day"
+        return "month" if (y, m) in self.months else None
+
+
+def keywords(question: str) -> list[str]:
+    """The question's content words, lowercased, in order, without stopwords or repeats."""
+    words = (w.lower().replace("’", "'") for w in _WORD.findall(question))
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())))
+
+
+def find_dates(question: str) -> tuple[frozenset[tuple[int | None, int, int]], frozenset[tuple[int, int]]]:
+    """(days, months) mentioned: "November 9, 2023", "9 Nov 2023", "2023-11-09", "October 6th", "October 2023"."""
+    days: set[tuple[int | None, int, int]] = set()
+    months: set[tuple[int, int]] = set()
+    taken: list[tuple[int, int]] = []
+    for pattern, roles in _DATE_PATTERNS:
+        for m in pattern.finditer(question):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue  # already read as part of a fuller date
+            parts = dict(zip(roles, m.groups()))
+            month = MONTHS.get(parts["M"].lower().rstrip(".")) if "M" in parts else int(parts["m"])
+            year = int(parts["y"]) if "y" in parts else None
+            if not month or not 1 <= month <= 12:
+                continue
+            if "d" in parts:
+                if not 1 <= int(parts["d"]) <= 31:
+                    continue
+                days.add((year, month, int(parts["d"])))
+            elif year is not None:
+                months.add((year, month))
+            taken.append(m.span())
+    return frozenset(days), frozenset(months)
+
+
+class OutletMatcher:
+    """Finds the stored outlets a question names.
+
+    Each outlet answers to its full name, the name before a " - " or " | " section
+    suffix ("The Independent - Sports" -> "The Independent"), either without a
+    leading "The", its domain, and capitalised words that spell its domain's name
+    ("China Daily" names the outlet of chinadaily.com.cn, whatever its stored name).
+    A mention must start with a capital letter (or be a domain), so "a fortune"
+    does not name Fortune. A longer name is tried first, so "The Independent -
+    Sports" names the sports section only.
+    """
+
+    def __init__(self, outlets: Iterable[tuple[str, str | None]]) -> None:
+        variants: dict[str, set[str]] = {}
+        self._labels: dict[str, set[str]] = {}
+        for name, domain in outlets:
+            for v in _variants(name):
+                variants.setdefault(v.lower(), set()).add(name)
+            if domain and "." in domain:
+                variants.setdefault(domain.lower(), set()).add(name)
+                label = domain.lower().removeprefix("www.").split(".")[0]
+                if len(label) >= 5:
+                    self._labels.setdefault(label, set()).add(name)
+        self._names = variants
+        ordered = sorted(variants, key=len, reverse=True)
+        self._re = re.compile(r"(?<![\w.])(" + "|".join(re.escape(v) for v in ordered) + r")(?![\w])", re.I) if ordered else None
+
+    def find(self, question: str) -> frozenset[str]:
+        found: set[str] = set()
+        for m in self._re.finditer(question) if self._re else ():
+            text = m.group(1)
+            if text[0].isupper() or text[0].isdigit() or "." in text:
+                found |= self._names[text.lower()]
+        for run in _CAPITALISED_RUN.finditer(question) if self._labels else ():
+            words = run.group().lower().split()
+            for i in range(len(words)):
+                for j in range(i + 1, min(i + 4, len(words)) + 1):
+                    found |= self._labels.get("".join(words[i:j]), set())
+        return frozenset(found)
+
+
+def _variants(name: str) -> set[str]:
+    name = " ".join(name.split())
+    out = {name}
+    short = re.split(r"\s+[-|–—:]\s+", name, maxsplit=1)[0]
+    out.add(short)
+    out |= {v[4:] for v in list(out) if v.lower().startswith("the ") and len(v) > 8}
+    return {v for v in out if len(v) >= 3}
+
+
+def read_cues(question: str, matcher: OutletMatcher | None) -> Cues:
+    days, months = find_dates(question)
+    return Cues(matcher.find(question) if matcher else frozenset(), days, months)

@@ -1,0 +1,158 @@
+"""Keyword index, news cues and fused ranking with the fake encoder: exact and fast (no model)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from index.chunk import ChunkPlan
+from index.errors import ConfigError
+from index.ingest import ingest
+from index.layout import IndexDir
+from index.store import DB_NAME, FORMAT_VERSION, Filters
+from qa.cues import OutletMatcher, find_dates, keywords, read_cues
+from qa.hybrid import RankPlan
+from qa.retriever import Retriever
+
+PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
+
+
+def _article(url: str, title: str, outlet: str, date: str, body: str) -> dict:
+    return {"url": url, "title": title, "source": outlet, "published_at": f"{date} 08:00:00.000000000Z",
+            "category": "tech", "body": body}
+
+
+ARTICLES = [
+    _article("https://a.example/1", "Rocket lab launch", "The Verge", "2023-10-02",
+             "The Zephyr rocket reached orbit on its third try. " * 6),
+    _article("https://b.example/2", "Rocket lab launch again", "TechCrunch", "2023-11-09",
+             "The Zephyr rocket reached orbit a second time, carrying two satellites. " * 6),
+    _article("https://c.example/3", "Bakery prices", "The Independent - Life and Style", "2023-11-09",
+             "Bread and butter cost more this winter, bakers say. " * 6),
+]
+
+
+@pytest.fixture
+def index(tmp_path, fake_encoder) -> Path:
+    src, idx = tmp_path / "src", tmp_path / "index"
+    src.mkdir()
+    (src / "a.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    ingest([src], idx, fake_encoder, PLAN)
+    return idx
+
+
+def _docs(retriever: Retriever, question: str, k: int = 3, filters: Filters | None = None) -> list[str]:
+    return [h.doc_id for h in retriever.search(question, k=k, filters=filters)]
+
+
+def test_keyword_index_follows_edits_and_deletes(tmp_path, index, fake_encoder):
+    src = tmp_path / "src"
+    edited = dict(ARTICLES[0], body="Quantum kumquats were sighted near the launch pad. " * 6)
+    (src / "a.jsonl").write_text(json.dumps(edited) + "\n" + json.dumps(ARTICLES[2]) + "\n")
+    ingest([src], index, fake_encoder, PLAN)
+    idx = IndexDir.open(index)
+    try:
+        store = idx.store
+        assert {d for _, d, _ in store.keyword_search(["kumquats"], 10)} == {"https://a.example/1"}
+        assert store.keyword_search(["zephyr"], 10) == []  # old text and the dropped article are gone
+        n_chunks = store.counts()["chunks"]
+        assert store._db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == n_chunks
+    finally:
+        idx.close()
+
+
+def test_keyword_search_respects_filters_and_indexes_outlet_and_date(index):
+    idx = IndexDir.open(index)
+    try:
+        store = idx.store
+        found = store.keyword_search(["zephyr"], 10, Filters(outlets=("techcrunch",)))
+        assert {d for _, d, _ in found} == {"https://b.example/2"}
+        assert {d for _, d, _ in store.keyword_search(["zephyr"], 10, Filters(date_to="2023-10-31"))} == {
+            "https://a.example/1"}
+        assert {d for _, d, _ in store.keyword_search(["november"], 10)} == {"https://b.example/2", "https://c.example/3"}
+    finally:
+        idx.close()
+
+
+def test_a_version_1_store_is_upgraded_in_place(index):
+    db = sqlite3.connect(index / DB_NAME)
+    db.execute("DELETE FROM chunks_fts")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'format_version'")
+    db.commit()
+    db.close()
+    idx = IndexDir.open(index)
+    try:
+        assert idx.store.meta()["format_version"] == str(FORMAT_VERSION)
+        assert {d for _, d, _ in idx.store.keyword_search(["bakers"], 10)} == {"https://c.example/3"}
+    finally:
+        idx.close()
+
+
+def test_one_passage_per_article_before_any_article_repeats(index, fake_encoder):
+    r = Retriever(IndexDir.open(index), fake_encoder)
+    try:
+        hits = r.search("Zephyr rocket orbit", k=5)
+        assert len({h.doc_id for h in hits[:3]}) == 3  # every article appears before one repeats
+        assert len(hits) == 5  # then the best articles' further passages fill up k
+        deep = Retriever(r.index, fake_encoder, RankPlan(per_article=2)).search("Zephyr rocket orbit", k=4)
+        assert deep[0].doc_id == deep[1].doc_id
+    finally:
+        r.close()
+
+
+def test_named_outlet_and_date_lift_the_matching_article(index, fake_encoder):
+    r = Retriever(IndexDir.open(index), fake_encoder)
+    try:
+        assert _docs(r, "Zephyr rocket reached orbit, as reported by TechCrunch", k=1) == ["https://b.example/2"]
+        assert _docs(r, "What did The Verge say about the Zephyr rocket reaching orbit?", k=1) == ["https://a.example/1"]
+        assert _docs(r, "Zephyr rocket reaching orbit, article of October 2, 2023", k=1) == ["https://a.example/1"]
+        assert set(_docs(r, "bread prices", k=3, filters=Filters(outlets=("The Verge",)))) == {"https://a.example/1"}
+    finally:
+        r.close()
+
+
+@pytest.mark.parametrize("mode", ["dense", "keyword", "hybrid"])
+def test_every_mode_returns_cited_passages_of_stored_text(index, fake_encoder, mode):
+    r = Retriever(IndexDir.open(index), fake_encoder, RankPlan(mode=mode))
+    try:
+        hits = r.search("bread and butter prices", k=2)
+        assert hits and hits[0].doc_id == "https://c.example/3"
+        doc = r.index.store.document(hits[0].doc_id)
+        assert doc.text[hits[0].start : hits[0].end] == hits[0].text
+        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    finally:
+        r.close()
+
+
+def test_rank_plan_rejects_bad_values_with_the_fix():
+    with pytest.raises(ConfigError, match="search mode 'semantic'"):
+        RankPlan(mode="semantic")
+    with pytest.raises(ConfigError, match="dense_weight 1.5"):
+        RankPlan(dense_weight=1.5)
+
+
+def test_outlet_matcher_reads_stored_names_sections_and_domains():
+    m = OutletMatcher([("The Independent - Life and Style", None), ("The Independent - Sports", None),
+                       ("Fortune", "fortune.com"), ("中国日报网", "chinadaily.com.cn"), ("The Verge", "theverge.com")])
+    assert m.find("Did The Independent - Sports report it?") == {"The Independent - Sports"}
+    assert m.find("What did The Independent say?") == {"The Independent - Life and Style", "The Independent - Sports"}
+    assert m.find("He made a fortune on the verge of collapse") == frozenset()
+    assert m.find("According to Fortune and China Daily") == {"Fortune", "中国日报网"}
+    assert m.find("a story on theverge.com") == {"The Verge"}
+
+
+def test_dates_in_the_forms_news_questions_use():
+    days, months = find_dates("on November 9, 2023, on 2023-10-04T21:11:57, on October 6th, in December 2023, 3 Sept 2023")
+    assert days == {(2023, 11, 9), (2023, 10, 4), (None, 10, 6), (2023, 9, 3)}
+    assert months == {(2023, 12)}
+    cues = read_cues("in October 2023 on November 9, 2023", None)
+    assert cues.date_match("2023-11-09T08:00:00Z") == "day"
+    assert cues.date_match("2023-10-20") == "month"
+    assert cues.date_match("2023-12-01") is None and cues.date_match(None) is None
+
+
+def test_keywords_drop_stopwords_and_repeats():
+    assert keywords("What did the FTX founder's trial show about the FTX collapse?") == [
+        "ftx", "founder's", "trial", "show", "collapse"]

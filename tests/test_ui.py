@@ -1,0 +1,205 @@
+"""The chat web UI, served for real on a free loopback port over a seed index with the real model.
+
+Over HTTP with gradio_client, then in headless Chromium (Debian's chromium and
+chromedriver: `make browser`). The browser tests save docs/screenshot.png.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from index.chunk import ChunkPlan
+from index.ingest import ingest
+from index.layout import IndexDir
+from qa.desk import Desk
+from qa.retriever import Retriever
+from tests.conftest import ROOT, SEEDS
+
+pytestmark = [pytest.mark.model,  # gradio's queue trips pandas deprecation warnings that are not ours
+              pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
+
+SORA = "https://global.chinadaily.com.cn/a/202403/06/WS65e7c8b1a31082fc043baeb6.html"
+SORA_QUESTION = "What opportunities does Sora create for China's computing power and data centers?"
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, real_encoder):
+    from ui.app import launch
+
+    idx = tmp_path_factory.mktemp("ui-index")
+    ingest([SEEDS], idx, real_encoder, ChunkPlan())
+    desk = Desk(Retriever(IndexDir.open(idx, real_encoder.model_id), real_encoder))
+    desk.warm_up()
+    app, url = launch(desk, "127.0.0.1", _free_port(), block=False)
+    yield url
+    app.close()
+    desk.retriever.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_http_api_answers_a_seed_question_citing_its_article(server):
+    from gradio_client import Client
+
+    assert server.startswith("http://127.0.0.1:")
+    client = Client(server, verbose=False)
+    answer = client.predict(SORA_QUESTION, api_name="/ask")
+    assert not answer["abstained"] and "computing power" in answer["text"] and "[1]" in answer["text"]
+    first = answer["citations"][0]
+    assert first["url"] == SORA and first["title"] == "AI industrial chain spurred on by Sora"
+    assert all(q["text"] in first["passage"] for q in first["quotes"])
+    nothing = client.predict("Who won the 1998 Tour de France cycling race?", api_name="/ask")
+    assert nothing["abstained"] and nothing["citations"] == [] and nothing["hits"]
+
+
+def test_http_api_reports_a_bad_filter_plainly(server):
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="not a date"):
+        Client(server, verbose=False).predict(SORA_QUESTION, "", "", "last tuesday", "", api_name="/ask")
+
+
+# -- in a real browser ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Chromium is not installed: run `make browser`")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="nd-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,800", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _viewport(driver, width: int, height: int, mobile: bool = False) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+
+def _wait(predicate, timeout: float = 60.0, what: str = "the page"):
+    """Poll `predicate` until truthy; an element replaced mid-poll (streaming re-renders) counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except StaleElementReferenceException:
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _open(driver, url: str):
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)
+    return _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#nd-question textarea"), what="the question box")[0]
+
+
+def _ask(driver, box, question: str) -> tuple[float, object]:
+    """Type `question`, press Enter; (seconds to the first answer text, the answer element) once cards show."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    before = len(driver.find_elements(By.CSS_SELECTOR, ".nd-answer"))
+    box.send_keys(question)
+    start = time.monotonic()
+    box.send_keys(Keys.ENTER)
+    answers = _wait(lambda: [a for a in driver.find_elements(By.CSS_SELECTOR, ".nd-answer")[before:] if a.text.strip()],
+                    what="the first answer text")
+    first = time.monotonic() - start
+    turn = before + 1
+    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, f"#nd-src-{turn}-1, #nd-hit-{turn}-1"), what="the source cards")
+    # The streamed answer element may have been re-rendered since; find the settled one.
+    final = _wait(lambda: [a for a in driver.find_elements(By.CSS_SELECTOR, ".nd-answer")[before:] if a.text.strip()],
+                  what="the final answer")
+    return first, final[-1]
+
+
+@pytest.mark.browser
+def test_browser_question_shows_cited_answer_and_source_cards(server, browser):
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, 1280, 800)
+    box = _open(browser, server)
+    examples = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#nd-chat button.example"), 10, "examples")
+    assert any("Sora" in e.text for e in examples)
+    first_text_s, answer = _ask(browser, box, SORA_QUESTION)
+    assert "computing power" in answer.text and "[1]" in answer.text
+    card = browser.find_element(By.ID, "nd-src-1-1")
+    title = card.find_element(By.CSS_SELECTOR, ".nd-title a")
+    assert title.text == "AI industrial chain spurred on by Sora" and title.get_attribute("href") == SORA
+    assert "computing power" in card.find_element(By.TAG_NAME, "mark").text
+    answer.find_element(By.CSS_SELECTOR, "a.nd-cite").click()
+    _wait(lambda: "nd-flash" in card.get_attribute("class"), 5, "the card to be brought into view")
+    assert browser.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                  "return r.top >= 0 && r.top < window.innerHeight;", card)
+    time.sleep(0.6)  # let the smooth scroll settle before the picture
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOT))
+    print(f"first answer text {first_text_s:.2f} s after Enter")
+    assert first_text_s < 10
+
+
+@pytest.mark.browser
+def test_browser_follow_up_and_phone_width(server, browser):
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, 390, 844, mobile=True)
+    box = _open(browser, server)
+    _ask(browser, box, "What is Baidu doing in AI?")
+    _, answer = _ask(browser, box, "And what about Tencent?")
+    assert "Tencent" in answer.text and "social media and gaming giant" in answer.text
+    assert browser.find_elements(By.CSS_SELECTOR, "details.nd-older")  # the Baidu turn, folded under the new one
+    overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px on a phone"
+    browser.save_screenshot(str(Path(tempfile.gettempdir()) / "newsdesk-phone.png"))
+
+
+@pytest.mark.browser
+def test_browser_upload_then_ask_about_it(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, 1280, 800)
+    box = _open(browser, server)
+    article = tmp_path / "zephyr.md"
+    article.write_text("# Zephyr wind farm opens\n\nThe Zephyr wind farm near Aberdeen produced 40 megawatts of "
+                       "power in its first winter, its operator said on Monday.\n")
+    browser.find_element(By.CSS_SELECTOR, "#nd-add button").click()  # open the accordion
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#nd-add input[type=file]"), 10, "the file input")
+    browser.find_element(By.CSS_SELECTOR, "#nd-add input[type=file]").send_keys(str(article))
+    add = _wait(lambda: [b for b in browser.find_elements(By.CSS_SELECTOR, "#nd-add button")
+                         if b.text == "Add to the index"], 10, "the add button")[0]
+    _wait(lambda: "zephyr" in browser.find_element(By.ID, "nd-add").text, 20, "the uploaded file")
+    add.click()
+    status = _wait(lambda: [s for s in browser.find_elements(By.CSS_SELECTOR, "#nd-status .nd-status")
+                            if s.text], 60, "the ingest status")[0]
+    assert "Added 1" in status.text and "nd-ok" in status.get_attribute("class")
+    assert "6 articles" in browser.find_element(By.ID, "nd-corpus").text
+    _, answer = _ask(browser, box, "How much power did the Zephyr wind farm produce in its first winter?")
+    assert "40 megawatts" in answer.text
+    assert "Zephyr wind farm opens" in browser.find_element(By.ID, "nd-src-1-1").text

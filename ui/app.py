@@ -1,0 +1,182 @@
+"""The chat web UI: the only module that imports gradio.
+
+Layout and event wiring only. Answers, filters, uploads and the corpus summary
+come from `qa.desk.Desk`; every piece of HTML from `qa.render`, which escapes
+all article text. The server binds 127.0.0.1 unless told otherwise, never opens
+a share link, and sends no analytics.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported: no phoning home
+
+import gradio as gr  # noqa: E402
+
+from index.errors import NewsdeskError  # noqa: E402
+from index.parse import SUPPORTED_SUFFIXES  # noqa: E402
+from qa import render  # noqa: E402
+from qa.answer import Answer  # noqa: E402
+from qa.config import Config  # noqa: E402
+from qa.desk import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, Desk  # noqa: E402
+from qa.filters import parse_filters  # noqa: E402
+from qa.retriever import Retriever  # noqa: E402
+
+log = logging.getLogger("newsdesk.ui")
+STYLE = Path(__file__).with_name("style.css")
+THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
+                       font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"])
+# Gradio scopes the css file to the app's content; the page's own side padding needs an unscoped rule.
+# [n] links scroll their card into view inside the sources panel, unfolding an older turn if needed.
+HEAD = """<style>@media (max-width: 720px) { .gradio-container .main.app { padding: 8px !important; } }</style>
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.nd-cite");
+  if (!link) return;
+  const card = document.getElementById(link.getAttribute("href").slice(1));
+  if (!card) return;
+  event.preventDefault();
+  const fold = card.closest("details");
+  if (fold) fold.open = true;
+  document.querySelectorAll(".nd-card.nd-flash").forEach((c) => c.classList.remove("nd-flash"));
+  card.classList.add("nd-flash");
+  card.scrollIntoView({behavior: "smooth", block: "nearest"});
+});
+</script>"""
+THINKING = '<span class="nd-note">Searching the articles…</span>'
+UNEXPECTED = "Something went wrong on the server (the server log has the details). Please try again."
+
+
+def build(desk: Desk) -> gr.Blocks:
+    """The Blocks app for `desk` (not launched)."""
+    summary = desk.summary()
+    with gr.Blocks(title="newsdesk") as app:
+        turns = gr.State([])  # [(question, Answer)] of this browser session
+        with gr.Row(elem_id="nd-header"):
+            gr.HTML('<h1>newsdesk</h1><span class="nd-tag">Ask the news: every answer is quoted from the articles '
+                    "and cited.</span>", padding=False)
+        corpus = gr.HTML(render.summary_html(summary), elem_id="nd-corpus")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=340):
+                chat = gr.Chatbot(
+                    elem_id="nd-chat", label="Chat", show_label=False, height=500, layout="bubble",
+                    render_markdown=False, latex_delimiters=[], buttons=["copy"], feedback_options=None,
+                    placeholder="**Ask a question about the indexed articles.**<br>Answers quote them; "
+                                "click a [n] to see its source.",
+                    examples=[{"text": q} for q in desk.example_questions()])
+                question = gr.Textbox(elem_id="nd-question", show_label=False, submit_btn="Ask",
+                                      placeholder="Ask about the articles, e.g. what did experts say about Sora?",
+                                      max_length=2000)
+                with gr.Row():
+                    clear = gr.Button("New chat", size="sm", variant="secondary", scale=0, min_width=110)
+                with gr.Accordion("Filters (apply to the next question)", open=False, elem_id="nd-filters"):
+                    with gr.Row():
+                        outlets = gr.Dropdown(list(summary.outlet_names), multiselect=True, label="Outlet",
+                                              min_width=200)
+                        topics = gr.Dropdown(list(summary.topic_names), multiselect=True, label="Topic",
+                                             visible=bool(summary.topic_names), min_width=200)
+                    with gr.Row():
+                        since = gr.Textbox(label="From", placeholder=summary.date_from or "YYYY-MM-DD", min_width=140)
+                        until = gr.Textbox(label="To", placeholder=summary.date_to or "YYYY-MM-DD", min_width=140)
+                with gr.Accordion("Add articles", open=False, elem_id="nd-add"):
+                    files = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), height=150,
+                                    label="Article files")
+                    gr.HTML(f'<div class="nd-note">{" ".join(sorted(SUPPORTED_SUFFIXES))}: up to '
+                            f"{MAX_UPLOAD_FILES} files, {MAX_UPLOAD_BYTES // 1_000_000} MB each. They are added "
+                            "to this index and can be asked about at once.</div>")
+                    add = gr.Button("Add to the index", variant="primary", size="sm")
+                    status = gr.HTML("", elem_id="nd-status")
+            with gr.Column(scale=2, min_width=300):
+                sources = gr.HTML(render.sources_html([]), elem_id="nd-sources", label="Sources")
+
+        def respond(message: str, history: list[dict], past: list, outlet: list, topic: list, start: str, end: str):
+            message = (message or "").strip()
+            if not message:
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return
+            prior = list(history or [])
+            history = prior + [{"role": "user", "content": message}, {"role": "assistant", "content": THINKING}]
+            yield "", history, gr.skip(), gr.skip()
+            turn = len(past) + 1
+            try:
+                filters = parse_filters(outlet or (), topic or (), start, end)
+                text = ""
+                for piece in desk.ask_stream(message, prior, filters):
+                    if isinstance(piece, Answer):
+                        past = past + [(message, piece)]
+                        history[-1] = {"role": "assistant",
+                                       "content": render.answer_html(piece.text, turn, piece.abstained)}
+                        yield "", history, render.sources_html(past), past
+                        return
+                    text += piece
+                    history[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
+                    yield "", history, gr.skip(), gr.skip()
+            except NewsdeskError as exc:
+                history[-1] = {"role": "assistant", "content": render.status_html(str(exc), ok=False)}
+            except Exception:
+                log.exception("answering %r failed", message)
+                history[-1] = {"role": "assistant", "content": render.status_html(UNEXPECTED, ok=False)}
+            yield "", history, gr.skip(), gr.skip()
+
+        chat_io = dict(inputs=[question, chat, turns, outlets, topics, since, until],
+                       outputs=[question, chat, sources, turns], api_visibility="private")
+        question.submit(respond, **chat_io)
+        def pick_example(evt: gr.SelectData) -> str:
+            return evt.value["text"]
+
+        chat.example_select(pick_example, None, question, api_visibility="private").then(respond, **chat_io)
+        clear.click(lambda: ([], [], render.sources_html([]), ""), None, [chat, turns, sources, question],
+                    api_visibility="private")
+
+        def add_articles(paths: list[str] | None, progress=gr.Progress()):
+            try:
+                report = desk.add_files(paths or [], progress=lambda done, desc: progress(done, desc=desc))
+            except NewsdeskError as exc:
+                return render.status_html(str(exc), ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            except Exception:
+                log.exception("adding %s failed", paths)
+                return render.status_html(UNEXPECTED, ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            now = desk.summary()
+            done = (f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged} "
+                    f"({report.chunks} passage{'' if report.chunks == 1 else 's'} indexed). Ask about them now.")
+            problems = "".join(f" Skipped {err}." for err in report.errors)
+            return (render.status_html(done + problems, ok=not report.errors), render.summary_html(now),
+                    gr.Dropdown(choices=list(now.outlet_names)),
+                    gr.Dropdown(choices=list(now.topic_names), visible=bool(now.topic_names)), None)
+
+        add.click(add_articles, files, [status, corpus, outlets, topics, files], api_visibility="private")
+
+        def ask(question: str, outlet: str = "", topic: str = "", since: str = "", until: str = "") -> dict[str, Any]:
+            """Answer one question; returns the answer text, its citations and the passages it drew on."""
+            try:
+                filters = parse_filters([outlet], [topic], since, until)
+                answer = [p for p in desk.ask_stream(question, None, filters) if isinstance(p, Answer)][-1]
+            except NewsdeskError as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
+            return answer.to_dict()
+
+        gr.api(ask, api_name="ask")
+    return app
+
+
+def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> tuple[gr.Blocks, str]:
+    """Serve `desk`; with `block=False` return at once (tests): the app (`.close()` stops it) and its url."""
+    app = build(desk)
+    app.queue(default_concurrency_limit=2)
+    _, url, _ = app.launch(
+        server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=not block,
+        theme=THEME, css_paths=[STYLE], head=HEAD, footer_links=[], max_file_size=MAX_UPLOAD_BYTES,
+        ssr_mode=False, mcp_server=False, show_error=False, quiet=not block, enable_monitoring=False, pwa=False)
+    return app, url
+
+
+def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """`newsdesk serve`: the chat UI on http://host:port until interrupted."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    desk = Desk(retriever, config)
+    desk.warm_up()
+    print(f"newsdesk: serving {retriever.index.path} on http://{host}:{port} (Ctrl+C stops)")
+    launch(desk, host, port, block=True)
