@@ -17,7 +17,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from index.chunk import ChunkPlan, chunk_document
 from index.document import Chunk, Document
@@ -57,8 +57,8 @@ class _Pending:
     file: str
     root: str
     sha256: str
-    docs: list[tuple[Document, list[Chunk]]] = field(default_factory=list)
-    drop: list[str] = field(default_factory=list)  # doc ids to delete first
+    docs: list[tuple[Document, list[Chunk]]] = field(default_factory=list)  # to (re)write
+    drop: list[str] = field(default_factory=list)  # doc ids that left the file (or vanished with it)
     forget: list[str] = field(default_factory=list)  # file rows to delete (sync)
 
 
@@ -160,8 +160,6 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
                 status[doc.doc_id] = "unchanged"
                 continue
             status[doc.doc_id] = "updated" if old else "added"
-            if old:
-                item.drop.append(doc.doc_id)
             item.docs.append((doc, chunk_document(doc, encoder.tokenizer, plan, encoder.max_tokens)))
         for doc_id in store.docs_of_file(key):
             if doc_id not in owner:
@@ -187,61 +185,94 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _units(pending: list[_Pending]) -> Iterator[tuple[_Pending, list[tuple[Document, list[Chunk]]], bool]]:
+    """Split each file's documents into pieces of at most BATCH_CHUNKS chunks; the flag marks a file's last piece.
+
+    A document is never split, and a changed document is deleted and rewritten in
+    the same transaction, so a crash never leaves a partial or missing document.
+    A file's row (its hash) is written with its last piece only: a file whose
+    pieces were not all committed is parsed again by the next run, which then
+    finds the committed documents unchanged.
+    """
+    for item in pending:
+        piece: list[tuple[Document, list[Chunk]]] = []
+        size = 0
+        for doc, chunks in item.docs:
+            if piece and size + len(chunks) > BATCH_CHUNKS:
+                yield item, piece, False
+                piece, size = [], 0
+            piece.append((doc, chunks))
+            size += len(chunks)
+        yield item, piece, True
+
+
 def _write(index: IndexDir, pending: list[_Pending], encoder: Encoder, progress: ProgressFn | None) -> tuple[int, int]:
-    store = index.store
     total = sum(len(chunks) for item in pending for _, chunks in item.docs)
     done = written = embedded = 0
-    batch: list[_Pending] = []
+    batch: list = []
     size = 0
-    for n, item in enumerate(pending):
-        batch.append(item)
-        size += sum(len(c) for _, c in item.docs)
-        if size < BATCH_CHUNKS and n + 1 < len(pending):
+    units = list(_units(pending))
+    for n, unit in enumerate(units):
+        batch.append(unit)
+        size += sum(len(c) for _, c in unit[1])
+        if size < BATCH_CHUNKS and n + 1 < len(units):
             continue
-        texts = {vec_key(c.embed_text): c.embed_text for item in batch for _, cs in item.docs for c in cs}
-        known = store.known_vectors(texts)
-        missing = [k for k in texts if k not in known]
-        step = _progress_within(progress, done, size, len(missing), total)
-        vectors = encoder.encode([texts[k] for k in missing], progress=step) if missing else None
-        if vectors is not None and index.dim is None:
-            store.set_meta(dim=vectors.shape[1])
-        vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
-        with store.transaction():
-            if vectors is not None:
-                store.put_vectors(missing, vectors)
-            dropped: list[int] = []
-            for item in batch:
-                for doc_id in item.drop:
-                    dropped += store.delete_document(doc_id)
-                for doc, chunks in item.docs:
-                    store.put_document(doc, item.file, chunks)
-                if item.sha256:
-                    store.put_file(item.file, item.root, item.sha256)
-                for f in item.forget:
-                    store.delete_file(f)
-            store.drop_orphan_vectors()
-        ids = [c.chunk_id for item in batch for _, cs in item.docs for c in cs]
-        vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
-        keys = [vec_key(c.embed_text) for item in batch for _, cs in item.docs for c in cs]
-        vecs.add(ids, store.vectors_for(keys, index.dim or 0))
-        written += len(ids)
-        embedded += len(missing)
-        done += size
+        w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
+        written, embedded, done = written + w, embedded + e, done + size
         if progress:
             progress("embed", done, total)
         batch, size = [], 0
     return written, embedded
 
 
-def _progress_within(progress: ProgressFn | None, done: int, size: int, to_embed: int, total: int):
-    """Spread a batch's `size` chunks over the encoder's per-step callbacks."""
-    if progress is None or not to_embed:
+def _commit(index: IndexDir, batch: list, encoder: Encoder, step) -> tuple[int, int]:
+    """Embed what the batch needs, commit it in one transaction, then apply it to the vector index."""
+    store = index.store
+    chunks = [c for _, docs, _ in batch for _, cs in docs for c in cs]
+    texts = {vec_key(c.embed_text): c.embed_text for c in chunks}
+    known = store.known_vectors(texts)
+    missing = [k for k in texts if k not in known]
+    vectors = encoder.encode([texts[k] for k in missing], progress=step(len(missing)) if step else None) \
+        if missing else None
+    if vectors is not None and index.dim is None:
+        store.set_meta(dim=vectors.shape[1])
+    vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
+    dropped: list[int] = []
+    with store.transaction():
+        if vectors is not None:
+            store.put_vectors(missing, vectors)
+        for item, docs, last in batch:
+            for doc, cs in docs:
+                dropped += store.delete_document(doc.doc_id)
+                store.put_document(doc, item.file, cs)
+            if last:
+                for doc_id in item.drop:
+                    dropped += store.delete_document(doc_id)
+                if item.sha256:
+                    store.put_file(item.file, item.root, item.sha256)
+                for f in item.forget:
+                    store.delete_file(f)
+        if dropped:
+            store.drop_orphan_vectors()
+    ids = [c.chunk_id for c in chunks]
+    vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
+    vecs.add(ids, store.vectors_for([vec_key(c.embed_text) for c in chunks], index.dim or 0))
+    return len(ids), len(missing)
+
+
+def _progress_within(progress: ProgressFn | None, done: int, size: int, total: int):
+    """A factory of per-step callbacks that spread a batch's `size` chunks over its `to_embed` texts."""
+    if progress is None:
         return None
-    encoded = 0
 
-    def step(n: int) -> None:
-        nonlocal encoded
-        encoded += n
-        progress("embed", done + size * encoded // to_embed, total)
+    def for_batch(to_embed: int):
+        encoded = 0
 
-    return step
+        def step(n: int) -> None:
+            nonlocal encoded
+            encoded += n
+            progress("embed", done + size * encoded // max(1, to_embed), total)
+
+        return step
+
+    return for_batch

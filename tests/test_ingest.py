@@ -174,3 +174,29 @@ def test_full_article_takes_over_a_related_stub_from_another_file(tmp_path, fake
     assert idx.store.document("https://news.example/9").kind == "article"
     r = ingest([src], tmp_path / "index", fake_encoder, PLAN)
     assert (r.added, r.updated, r.unchanged) == (0, 0, 2)
+
+
+def test_one_big_file_is_committed_in_pieces_and_resumes_after_a_crash(tmp_path, fake_encoder, monkeypatch):
+    from index import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "BATCH_CHUNKS", 8)
+    src, idx = tmp_path / "src", tmp_path / "index"
+    _write(src, "all.jsonl", [_article(n) for n in range(1, 13)])
+    real_encode, calls = fake_encoder.encode, []
+
+    def dying_encode(texts, progress=None):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-file
+        return real_encode(texts, progress)
+
+    monkeypatch.setattr(fake_encoder, "encode", dying_encode)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([src], idx, fake_encoder, PLAN)
+    docs, chunks, vectors = _state(idx)
+    assert 0 < len(docs) < 12 and chunks == vectors  # the first pieces are kept, whole
+    monkeypatch.setattr(fake_encoder, "encode", real_encode)
+    r = ingest([src], idx, fake_encoder, PLAN)
+    assert r.unchanged == len(docs) and r.added == 12 - len(docs)
+    docs2, chunks2, vectors2 = _state(idx)
+    assert len(docs2) == 12 and chunks2 == vectors2
