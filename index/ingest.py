@@ -23,9 +23,9 @@ from index.chunk import ChunkPlan, chunk_document
 from index.document import Chunk, Document
 from index.embed import Encoder
 from index.errors import ParseError
-from index.layout import IndexDir, write_lock
+from index.layout import MANIFEST_NAME, IndexDir, write_lock
+from index.store import DB_NAME, vec_key
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover, parse_file_report
-from index.store import vec_key
 
 BATCH_CHUNKS = 1024  # chunks embedded per committed batch: bounds the work lost to a crash
 
@@ -79,13 +79,15 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
     if rebuild:
         return _rebuild(paths, Path(index_dir), encoder, plan, progress, index_type)
     t0 = time.perf_counter()
-    files = discover(paths)
+    skipped: list[ParseError] = []
+    files = discover(paths, skipped)
     index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
     try:
         with write_lock(index.path):
             counts, errors, warnings, pending = _plan(index, files, encoder, plan, sync)
+            warnings = [str(e) for e in skipped] + warnings
             written, embedded = _write(index, pending, encoder, progress)
-            if written or counts["removed"] or index.fit_index_type():
+            if written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt:
                 index.save()
             totals = index.store.counts()
     finally:
@@ -100,13 +102,20 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
     fresh = target.with_name(target.name + ".rebuild")
     old = target.with_name(target.name + ".old")
     with write_lock(target):
+        if (fresh / MANIFEST_NAME).is_file() and not (target / DB_NAME).is_file():
+            _swap(target, fresh, old)  # an earlier rebuild finished but died before its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
         report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type)
-        shutil.rmtree(old, ignore_errors=True)
-        os.rename(target, old)
-        os.rename(fresh, target)
-        shutil.rmtree(old)
+        _swap(target, fresh, old)
     return report
+
+
+def _swap(target: Path, fresh: Path, old: Path) -> None:
+    """Put the complete index `fresh` in place of `target` (the lock file of `target` moves aside with it)."""
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(target, old)
+    os.rename(fresh, target)
+    shutil.rmtree(old)
 
 
 def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, sync: bool):

@@ -9,26 +9,38 @@ The store's generation counter is bumped by every committed write batch and the
 manifest records the generation the vector file was saved at. If they differ (a
 crash between the two), the vector file is rebuilt from the stored vectors
 without re-embedding, so an interrupted ingest never leaves an unusable index.
+
+Damage is found at open. The vector file must match the sha256 the manifest
+recorded (hashing costs about a second per GB); a damaged or truncated one is
+rebuilt from the store, which is the source of truth, with a warning, and the
+next ingest writes it again. A damaged store cannot be rebuilt from anything
+but the articles, so it is refused with `IndexCorrupt` and the rebuild command.
+No file here is a pickle: SQLite, FAISS's own binary format and JSON.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import json
+import logging
 import os
+import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from index.errors import IndexBusy, IndexMismatch, IndexMissing
 import numpy as np
 
+from index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.store import DB_NAME, FORMAT_VERSION, Store
 
 VECTORS_NAME = "vectors.faiss"
 MANIFEST_NAME = "manifest.json"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+log = logging.getLogger("newsdesk.index")
 
 
 class IndexDir:
@@ -38,15 +50,31 @@ class IndexDir:
         self.path = path
         self.store = store
         self._vectors: VectorIndex | None = None
+        self.vectors_rebuilt = False  # the vector file was missing, stale or damaged: an ingest should save
 
     @classmethod
     def open(cls, path: Path | str, model_id: str | None = None) -> "IndexDir":
-        """Open an existing index; `model_id` (the configured model) must match the one it was built with."""
+        """Open an existing index; `model_id` (the configured model) must match the one it was built with.
+
+        Raises `IndexCorrupt` when the store is damaged (see the module docstring).
+        """
         path = Path(path)
         if not (path / DB_NAME).is_file():
             raise IndexMissing(f"no index at {path}", f"run `newsdesk ingest FOLDER --index {path}` first")
-        index = cls(path, Store(path / DB_NAME))
-        index.check(model_id)
+        store = _open_store(path)
+        index = cls(path, store)
+        try:
+            if "model" not in store.meta():  # created by an ingest that stopped before its first commit
+                raise IndexMissing(f"the index at {path} is empty (its first ingest did not finish)",
+                                   f"run `newsdesk ingest FOLDER --index {path}`")
+            index.check(model_id)
+            store.counts()  # reads every table's pages once more: most damage shows here
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise corrupt_store(path, exc) from exc
+        except BaseException:
+            store.close()
+            raise
         return index
 
     @classmethod
@@ -54,14 +82,21 @@ class IndexDir:
         """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) is remembered."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        store = Store(path / DB_NAME)
-        if "model" not in store.meta():
-            store.set_meta(model=model_id, format_version=FORMAT_VERSION, generation=0,
-                           created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        index = cls(path, store)
-        index.check(model_id)
-        if index_type is not None:
-            store.set_meta(index_type=index_type)
+        store = _open_store(path)
+        try:
+            if "model" not in store.meta():
+                store.set_meta(model=model_id, format_version=FORMAT_VERSION, generation=0,
+                               created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            index = cls(path, store)
+            index.check(model_id)
+            if index_type is not None:
+                store.set_meta(index_type=index_type)
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise corrupt_store(path, exc) from exc
+        except BaseException:
+            store.close()
+            raise
         return index
 
     def check(self, model_id: str | None) -> None:
@@ -98,9 +133,18 @@ class IndexDir:
     def _load_vectors(self) -> VectorIndex:
         manifest = self.manifest()
         file = self.path / VECTORS_NAME
-        spec = IndexSpec(**manifest["index"]) if "index" in manifest else None
+        spec = _spec(manifest.get("index"))
         if spec and file.is_file() and manifest.get("generation") == self.generation:
-            return VectorIndex.load(file, self.dim or 1, spec)
+            expected = manifest.get("checksums", {}).get(VECTORS_NAME)
+            try:
+                if expected != _sha256(file):
+                    raise IndexCorrupt(f"{file} does not match the checksum in {MANIFEST_NAME}")
+                return VectorIndex.load(file, self.dim or 1, spec)
+            except (IndexCorrupt, OSError) as exc:
+                # Never hand a damaged file to FAISS's reader; the store holds every vector.
+                log.warning("newsdesk: %s; rebuilt the vector index from the stored vectors (the next "
+                            "`newsdesk ingest` writes it again)", getattr(exc, "problem", exc))
+        self.vectors_rebuilt = True
         return self.build(spec or choose_spec(self.store.counts()["chunks"], self.requested_type))
 
     def build(self, spec: IndexSpec) -> VectorIndex:
@@ -139,9 +183,10 @@ class IndexDir:
 
     def manifest(self) -> dict:
         try:
-            return json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
+            manifest = json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
         except (OSError, ValueError):
             return {}
+        return manifest if isinstance(manifest, dict) else {}
 
     def save(self) -> None:
         """Write the vector file, then the manifest that vouches for it (each atomically).
@@ -167,6 +212,7 @@ class IndexDir:
         tmp = self.path / (MANIFEST_NAME + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         os.replace(tmp, self.path / MANIFEST_NAME)
+        self.vectors_rebuilt = False
 
     def close(self) -> None:
         self.store.close()
@@ -192,6 +238,56 @@ def write_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         fh.close()
+
+
+def _spec(recorded: object) -> IndexSpec | None:
+    """The index spec a manifest recorded, or None when it is missing or not one (then it is chosen anew)."""
+    try:
+        return IndexSpec(**recorded) if isinstance(recorded, dict) else None
+    except TypeError:
+        return None
+
+
+def _open_store(path: Path) -> Store:
+    """The store of the index at `path`, or `IndexCorrupt` when its file is not an intact SQLite database."""
+    db = path / DB_NAME
+    _check_sqlite_header(path, db)
+    try:
+        return Store(db)
+    except sqlite3.DatabaseError as exc:
+        raise corrupt_store(path, exc) from exc
+
+
+def _check_sqlite_header(path: Path, db: Path) -> None:
+    """Catch a truncated database file from its header alone (SQLite would only fail at the first missing page).
+
+    The header's page count is trusted only where SQLite trusts it (change counter ==
+    version-valid-for) and only without pending write-ahead log frames, which may
+    legitimately hold pages the main file does not have yet.
+    """
+    try:
+        with open(db, "rb") as fh:
+            header = fh.read(100)
+        size = db.stat().st_size
+        wal = db.with_name(db.name + "-wal")
+        pending = wal.is_file() and wal.stat().st_size > 0
+    except FileNotFoundError:
+        return  # a new index
+    if not header:
+        return  # a new index: SQLite writes the header with its first table
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise corrupt_store(path, "not an SQLite database")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages, counter, valid_for = (int.from_bytes(header[i:i + 4], "big") for i in (28, 24, 92))
+    if not pending and pages and counter == valid_for and size < pages * page_size:
+        raise corrupt_store(path, f"truncated: {size:,} bytes of {pages * page_size:,}")
+
+
+def corrupt_store(path: Path, cause: object) -> IndexCorrupt:
+    """The error for a damaged `newsdesk.sqlite` (also used by the CLI for damage found mid-query)."""
+    return IndexCorrupt(f"the index database {path / DB_NAME} is damaged ({cause})",
+                        f"rebuild it from the articles: `newsdesk ingest FOLDER --index {path} --rebuild`")
 
 
 def _sha256(path: Path) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -25,11 +26,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    config = None
     try:
         config = load_config(args.config).with_overrides(index_dir=getattr(args, "index", None))
         return args.run(args, config)
     except NewsdeskError as exc:
         print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # damage the checks at open could not see
+        from index.layout import corrupt_store
+
+        print(f"newsdesk: error: {corrupt_store(Path(config.index_dir if config else 'INDEX'), exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("newsdesk: interrupted; everything committed before the interrupt is kept", file=sys.stderr)

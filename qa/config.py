@@ -40,11 +40,16 @@ class Config:
                    favours names, numbers and rare words (news questions are full of them).
     per_article:   passages of one article before the next article appears: 1 spreads the top_k
                    over the most articles (comparisons need several); more gives deeper context.
+    clause_weight: how much ranking favours covering every part of a multi-part question (each
+                   clause searched on its own): higher finds an article per clause, lower keeps the
+                   single best match first; 0 turns it off (faster: no extra search per clause).
     news_cues:     boost articles from outlets, and published on dates, that the question names.
                    Never filters; turn off only to measure what the cues add.
     index_type:    vector index: "auto" (exact "flat" below 200,000 chunks, "ivf-sq8" above:
                    4x less memory and ~20x faster at 1M chunks for ~2% of exact recall), or either
                    forced. A change converts the index from stored vectors at the next ingest.
+    password:      when set, `newsdesk serve` asks for it on a login page (any user name).
+                   $NEWSDESK_PASSWORD overrides it and keeps it out of files; null: no login.
     """
 
     index_dir: str = "data/index"
@@ -57,15 +62,19 @@ class Config:
     search_mode: str = "hybrid"
     dense_weight: float = RankPlan().dense_weight
     per_article: int = RankPlan().per_article
+    clause_weight: float = RankPlan().clause_weight
     news_cues: bool = True
     index_type: str = "auto"
+    password: str | None = None
 
     def chunk_plan(self) -> ChunkPlan:
         return ChunkPlan(max_tokens=self.chunk_tokens, overlap_tokens=self.chunk_overlap)
 
     def rank_plan(self) -> RankPlan:
-        cues = {} if self.news_cues else {"outlet_boost": 0.0, "date_boost": 0.0, "month_boost": 0.0}
-        return RankPlan(mode=self.search_mode, dense_weight=self.dense_weight, per_article=self.per_article, **cues)
+        cues = {} if self.news_cues else {"outlet_boost": 0.0, "date_boost": 0.0, "month_boost": 0.0,
+                                          "outlet_aspects": False}
+        return RankPlan(mode=self.search_mode, dense_weight=self.dense_weight, per_article=self.per_article,
+                        clause_weight=self.clause_weight, **cues)
 
     def with_overrides(self, **values: object) -> "Config":
         """A copy with the given non-None values replaced (command-line flags)."""
@@ -74,7 +83,7 @@ class Config:
 
 _CHOICES = {"search_mode": MODES, "index_type": INDEX_TYPES}
 _RANGES = {"batch_size": (1, 4096), "chunk_tokens": (32, 512), "chunk_overlap": (0, 128), "top_k": (1, 100),
-           "dense_weight": (0.0, 1.0), "per_article": (1, 100)}
+           "dense_weight": (0.0, 1.0), "per_article": (1, 100), "clause_weight": (0.0, 1.0)}
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -111,6 +120,10 @@ def _validated(raw: dict, path: Path) -> Config:
     defaults = Config()
     for key, value in raw.items():
         expected = type(getattr(defaults, key))
+        if key == "password":
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"password in {path} must be non-empty text or null", 'quote it: password: "..."')
+            continue
         if key == "device":
             if value not in (None, "cpu", "cuda") and not str(value).startswith("cuda:"):
                 raise ConfigError(f"device {value!r} in {path} is not cpu, cuda or null", "set device: cpu")

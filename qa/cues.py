@@ -149,3 +149,46 @@ def _variants(name: str) -> set[str]:
 def read_cues(question: str, matcher: OutletMatcher | None) -> Cues:
     days, months = find_dates(question)
     return Cues(matcher.find(question) if matcher else frozenset(), days, months)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One part of a long question, with the outlets and dates named inside it."""
+
+    text: str
+    cues: Cues
+
+
+# Where a question starts a new part: after a comma or semicolon (not the one inside "November 9, 2023"), and at
+# "while", "whereas", "but", or "and" when a new clause or article follows ("and the Verge article ...", "and is").
+_CLAUSE_BREAK = re.compile(
+    r"\s*[;,]\s+(?!\d)|\s+(?=(?:while|whereas|but)\s)"
+    r"|\s+(?=and\s+(?:the|a|an|is|was|has|had|did|does|also|then|what|which|who|how|its|his|her|their)\s)", re.I)
+
+
+def clauses(question: str, matcher: OutletMatcher | None, min_words: int = 3) -> tuple[Clause, ...]:
+    """The parts of a multi-part question, each with at least `min_words` content words besides names of outlets.
+
+    A long news question often joins facts that live in different articles ("..., as
+    reported by The Verge, and is accused by prosecutors of ..."); each part can then be
+    searched on its own. Fragments too short to search alone (an outlet attribution,
+    "respectively") are joined to their neighbour. A plain question gives one clause.
+    """
+    parts: list[str] = []
+    buffer = ""
+    for piece in _CLAUSE_BREAK.split(question):
+        buffer = f"{buffer} {piece}".strip() if buffer else piece.strip()
+        if _content_words(buffer, matcher) >= min_words:
+            parts.append(buffer)
+            buffer = ""
+    if buffer:
+        if parts:
+            parts[-1] = f"{parts[-1]} {buffer}"
+        else:
+            parts.append(buffer)
+    return tuple(Clause(p, read_cues(p, matcher)) for p in parts)
+
+
+def _content_words(text: str, matcher: OutletMatcher | None) -> int:
+    outlet_words = {w for name in (matcher.find(text) if matcher else ()) for w in keywords(name)}
+    return sum(w not in outlet_words for w in keywords(text))

@@ -15,7 +15,7 @@ from index.errors import QueryError
 from index.layout import IndexDir
 from index.store import Filters
 from qa.config import Config, load_config
-from qa.cues import OutletMatcher, read_cues
+from qa.cues import OutletMatcher, clauses, read_cues
 from qa.hybrid import RankPlan, rank
 
 MAX_QUESTION_CHARS = 2000
@@ -88,7 +88,9 @@ class Retriever:
             allowed = store.allowed_chunk_ids(filters) if filters else None
             query = self.encoder.encode_query(question)
             dense = lambda limit: self.index.vectors().search(query, limit, allowed)  # noqa: E731
-        found = rank(question, k, self.plan, store, dense, read_cues(question, self._outlet_matcher()), filters)
+        matcher = self._outlet_matcher()
+        found = rank(question, k, self.plan, store, dense, read_cues(question, matcher), filters,
+                     clauses(question, matcher) if self.plan.clause_weight > 0 else ())
         rows = store.chunks([r.chunk_id for r in found])
         hits = []
         for chunk_id, score in ((r.chunk_id, r.score) for r in found):

@@ -12,8 +12,8 @@ from index.errors import ConfigError
 from index.ingest import ingest
 from index.layout import IndexDir
 from index.store import DB_NAME, FORMAT_VERSION, Filters
-from qa.cues import OutletMatcher, find_dates, keywords, read_cues
-from qa.hybrid import RankPlan
+from qa.cues import OutletMatcher, clauses, find_dates, keywords, read_cues
+from qa.hybrid import RankPlan, _cover
 from qa.retriever import Retriever
 
 PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
@@ -156,3 +156,21 @@ def test_dates_in_the_forms_news_questions_use():
 def test_keywords_drop_stopwords_and_repeats():
     assert keywords("What did the FTX founder's trial show about the FTX collapse?") == [
         "ftx", "founder's", "trial", "show", "collapse"]
+
+
+def test_clauses_split_a_multi_part_question_but_not_a_plain_one():
+    m = OutletMatcher([("The Verge", "theverge.com"), ("Engadget", "engadget.com")])
+    parts = clauses("Which company, covered by The Verge on November 9, 2023 for defending its default search engine, "
+                    "and by Engadget for new chipsets at an upcoming event, is known for privacy in its products?", m)
+    assert [sorted(p.cues.outlets) for p in parts] == [["The Verge"], ["Engadget"], []]
+    assert parts[0].cues.days == {(2023, 11, 9)}  # the comma inside the date does not split it
+    assert [p.text for p in clauses("What did the FTX founder's trial show about the FTX collapse?", m)] == [
+        "What did the FTX founder's trial show about the FTX collapse?"]
+
+
+def test_an_article_answering_an_uncovered_part_is_pulled_up():
+    scores = {"trial-1": 1.0, "trial-2": 0.95, "trial-3": 0.9, "roundup": 0.5}
+    parts = [{"trial-1": 1.0, "trial-2": 0.9, "trial-3": 0.9}, {"roundup": 0.8, "trial-3": 0.1}]
+    assert _cover(scores, parts, 0.0, k=2) == ["trial-1", "trial-2", "trial-3", "roundup"]
+    assert _cover(scores, parts, 0.5, k=2) == ["trial-1", "roundup", "trial-2", "trial-3"]
+    assert _cover({"a": 1.0}, [{"x": 1.0}, {"x": 1.0}], 0.5, k=3) == ["a", "x"]  # each article once

@@ -3,12 +3,17 @@
 Layout and event wiring only. Answers, filters, uploads and the corpus summary
 come from `qa.desk.Desk`; every piece of HTML from `qa.render`, which escapes
 all article text. The server binds 127.0.0.1 unless told otherwise, never opens
-a share link, and sends no analytics.
+a share link, and sends no analytics. With a password (NEWSDESK_PASSWORD or the
+`password` setting) every page and API call needs a login; the request queue is
+bounded, so a flood gets "queue is full" answers instead of growing memory;
+errors reach users as one plain sentence, never a traceback or a server path.
 """
 from __future__ import annotations
 
+import hmac
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +53,9 @@ document.addEventListener("click", (event) => {
 </script>"""
 THINKING = '<span class="nd-note">Searching the articles…</span>'
 UNEXPECTED = "Something went wrong on the server (the server log has the details). Please try again."
+CONCURRENT_ANSWERS = 2  # questions answered at once: the embedding model keeps the CPU cores busy
+QUEUE_MAX = 64  # questions waiting beyond those; more are refused at once ("queue is full"), not queued
+PASSWORD_ENV = "NEWSDESK_PASSWORD"
 
 
 def build(desk: Desk) -> gr.Blocks:
@@ -156,27 +164,50 @@ def build(desk: Desk) -> gr.Blocks:
                 answer = [p for p in desk.ask_stream(question, None, filters) if isinstance(p, Answer)][-1]
             except NewsdeskError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
+            except Exception:
+                log.exception("answering %r over the API failed", (question or "")[:200])
+                raise gr.Error(UNEXPECTED, print_exception=False) from None
             return answer.to_dict()
 
         gr.api(ask, api_name="ask")
     return app
 
 
-def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> tuple[gr.Blocks, str]:
-    """Serve `desk`; with `block=False` return at once (tests): the app (`.close()` stops it) and its url."""
+def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
+           password: str | None = None, queue_max: int = QUEUE_MAX) -> tuple[gr.Blocks, str]:
+    """Serve `desk`; with `block=False` return at once (tests): the app (`.close()` stops it) and its url.
+
+    `password`: when given, a login page asks for it (any user name); `queue_max` bounds
+    the questions waiting for an answer (memory stays flat under a flood, at the price of
+    refusing the excess with "queue is full").
+    """
     app = build(desk)
-    app.queue(default_concurrency_limit=2)
+    app.queue(default_concurrency_limit=CONCURRENT_ANSWERS, max_size=queue_max)
     _, url, _ = app.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=not block,
         theme=THEME, css_paths=[STYLE], head=HEAD, footer_links=[], max_file_size=MAX_UPLOAD_BYTES,
-        ssr_mode=False, mcp_server=False, show_error=False, quiet=not block, enable_monitoring=False, pwa=False)
+        ssr_mode=False, mcp_server=False, show_error=False, quiet=not block, enable_monitoring=False, pwa=False,
+        auth=_password_check(password) if password else None,
+        auth_message="This newsdesk is protected: any user name, and its password." if password else None)
     return app, url
+
+
+def _password_check(password: str):
+    def check(_user: str, given: str) -> bool:
+        return hmac.compare_digest(given.encode("utf-8"), password.encode("utf-8"))  # no timing hints
+
+    return check
 
 
 def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: int = 7860) -> None:
     """`newsdesk serve`: the chat UI on http://host:port until interrupted."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    password = os.environ.get(PASSWORD_ENV) or config.password
     desk = Desk(retriever, config)
     desk.warm_up()
-    print(f"newsdesk: serving {retriever.index.path} on http://{host}:{port} (Ctrl+C stops)")
-    launch(desk, host, port, block=True)
+    print(f"newsdesk: serving {retriever.index.path} on http://{host}:{port} (Ctrl+C stops)"
+          + ("; a password is required" if password else ""))
+    if not password and host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"newsdesk: warning: anyone who can reach {host}:{port} can read the articles and add files; "
+              f"set {PASSWORD_ENV} to require a password", file=sys.stderr)
+    launch(desk, host, port, block=True, password=password)

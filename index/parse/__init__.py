@@ -49,14 +49,15 @@ _PARSERS: dict[str, Callable[[Source], list[Document]]] = {
 _YAML_START = re.compile(r"\A\s*---[ \t]*(?:\r?\n|\Z)")
 
 
-def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+def discover(paths: Iterable[Path], skipped: list[ParseError] | None = None) -> list[tuple[Path, Path]]:
     """Sorted (root, file) pairs for every supported file under `paths` (folders are walked).
 
-    Hidden entries, unsupported suffixes and symlinks that leave their folder or
-    loop are skipped silently. Raises `ParseError` for a path that does not
-    exist ("check the path") or a file named directly that cannot be parsed.
+    Hidden entries and unsupported suffixes are skipped silently; symlinks that
+    leave their folder, dangle or loop are skipped and, when `skipped` is given,
+    reported there (one `ParseError` naming the link each). Raises `ParseError` for a
+    path that does not exist ("check the path") or a file named directly that cannot be parsed.
     """
-    return walk.discover(paths, SUPPORTED_SUFFIXES)
+    return walk.discover(paths, SUPPORTED_SUFFIXES, skipped)
 
 
 def parse_file(path: Path, root: Path) -> list[Document]:

@@ -135,7 +135,9 @@ def canonical_url(value: object) -> str | None:
     Only changes that cannot point somewhere else: the scheme and host are
     lowercased, the `#fragment` and `utm_*` tracking parameters are dropped.
     Path and the other parameters stay exactly as given (sites differ on case
-    and trailing slashes). A value that is not an http(s) url is kept as stripped.
+    and trailing slashes). A value without a scheme is kept as stripped; one with
+    any scheme but http(s) (`javascript:`, `data:`, `file:`) is dropped, so no
+    stored url, document id or API answer carries a link that runs or reads something.
     """
     text = as_text(value)
     if not text:
@@ -144,7 +146,9 @@ def canonical_url(value: object) -> str | None:
         parts = urlsplit(text)
     except ValueError:
         return text
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return None
+    if not parts.netloc:
         return text
     user, at, host = parts.netloc.rpartition("@")
     query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("utm_"))

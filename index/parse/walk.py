@@ -3,8 +3,9 @@
 A folder is walked recursively in sorted order. Hidden files and folders
 (`.git`, `.DS_Store`) and files of unsupported types are skipped. A symlink is
 followed only when it resolves inside the folder being walked and does not lead
-back into a folder already walked; any other link is skipped without a record,
-so a link to `/` or a loop can neither escape the corpus nor hang the walk. The
+back into a folder already walked; any other link is skipped (and named in the
+caller's `skipped` list, when it passes one), so a link to `/` or a loop can
+neither escape the corpus nor hang the walk. The
 same file reached twice (directly and through a link) is listed once. This
 module must not open files: reading them is `parse_file`'s job.
 """
@@ -17,12 +18,15 @@ from pathlib import Path
 from index.errors import ParseError
 
 
-def discover(paths: Iterable[Path], suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
+def discover(paths: Iterable[Path], suffixes: frozenset[str],
+             skipped: list[ParseError] | None = None) -> list[tuple[Path, Path]]:
     """(root, file) pairs, sorted, for every supported file under `paths`.
 
     The root of a file found in a folder is that folder; a file named directly
     has its parent as root. Raises `ParseError` for a path that does not exist
-    and for a file named directly whose type cannot be parsed.
+    and for a file named directly whose type cannot be parsed. Symlinks that
+    were not followed are appended to `skipped`, one `ParseError` each, naming
+    the link and why.
     """
     pairs: dict[Path, tuple[Path, Path]] = {}
     for given in paths:
@@ -30,7 +34,7 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str]) -> list[tuple[Path
         if not path.exists():
             raise ParseError(str(path), "does not exist", "check the path")
         if path.is_dir():
-            found = _walk(path, suffixes)
+            found = _walk(path, suffixes, skipped if skipped is not None else [])
         elif path.suffix.lower() in suffixes:
             found = [(path.parent, path)]
         else:
@@ -41,7 +45,7 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str]) -> list[tuple[Path
     return sorted(pairs.values())
 
 
-def _walk(root: Path, suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
+def _walk(root: Path, suffixes: frozenset[str], skipped: list[ParseError]) -> list[tuple[Path, Path]]:
     """Supported files under `root`; real folders are walked before linked ones, so a
     file reachable both ways is listed under its real path first."""
     real_root = root.resolve()
@@ -52,6 +56,8 @@ def _walk(root: Path, suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
         via_link = not real_dirs
         folder = real_dirs.pop() if real_dirs else linked_dirs.pop()
         if folder.resolve() in seen:
+            if via_link and folder.resolve() in _ancestors(folder, root):
+                skipped.append(_link_error(folder, root, "is a symbolic link back into a folder that contains it (a loop)"))
             continue  # a second way into a folder already walked: this is what stops loops
         seen.add(folder.resolve())
         try:
@@ -63,8 +69,10 @@ def _walk(root: Path, suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
                 continue
             path = Path(entry.path)
             is_link = entry.is_symlink()
-            target = _inside(path, real_root) if is_link else path
+            target, why = _inside(path, real_root) if is_link else (path, "")
             if target is None:
+                if path.suffix.lower() in suffixes or not path.suffix or _is_dir(path):  # not a .pdf and such
+                    skipped.append(_link_error(path, root, why))
                 continue
             if target.is_dir():
                 (linked_dirs if is_link or via_link else real_dirs).append(path)
@@ -73,10 +81,40 @@ def _walk(root: Path, suffixes: frozenset[str]) -> list[tuple[Path, Path]]:
     return [(root, path) for _, path in sorted(found)]
 
 
-def _inside(link: Path, real_root: Path) -> Path | None:
-    """Where a symlink leads, or None when it dangles, loops or leaves the root."""
+def _inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
+    """Where a symlink leads, or None and why not when it dangles, loops or leaves the root."""
     try:
         target = link.resolve(strict=True)
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.11
-        return None
-    return target if target.is_relative_to(real_root) else None
+    except RuntimeError:  # a symlink loop, on Python 3.11
+        return None, "is a symbolic link that loops"
+    except OSError as exc:
+        looping = getattr(exc, "errno", None) == 40  # ELOOP, on newer Pythons
+        return None, "is a symbolic link that loops" if looping else "is a symbolic link to nothing (it dangles)"
+    if target.is_relative_to(real_root):
+        return target, ""
+    return None, "is a symbolic link to a place outside the folder being ingested"
+
+
+def _ancestors(folder: Path, root: Path) -> set[Path]:
+    """The real folders from `root` down to the one holding `folder` (a link to one of them is a loop)."""
+    out, real_root = set(), root.resolve()
+    for parent in folder.parents:
+        out.add(parent.resolve())
+        if parent == root or parent.resolve() == real_root:
+            break
+    return out
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _link_error(path: Path, root: Path, why: str) -> ParseError:
+    try:
+        name = path.relative_to(root).as_posix()
+    except ValueError:
+        name = path.as_posix()
+    return ParseError(name, f"{why}; not followed", "replace the link with the file itself, or remove it")

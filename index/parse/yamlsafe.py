@@ -120,7 +120,12 @@ def _check_shape(text: str, source: Source, first_line: int) -> None:
 def _marked_error(exc: yaml.MarkedYAMLError, source: Source, first_line: int):
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + first_line if mark is not None else None
-    what = " ".join(part for part in (exc.context, exc.problem) if part) or "syntax error"
+    problem = exc.problem
+    if exc.context_mark is not None and problem and exc.context_mark.line + first_line != line:
+        # An unclosed quote or bracket is found lines later; the line where it opened is the one to fix.
+        problem = f"{problem} at line {line}"
+        line = exc.context_mark.line + first_line
+    what = " ".join(part for part in (exc.context, problem) if part) or "syntax error"
     return source.error(f"is not valid YAML: {what}",
                         "fix the YAML syntax at that line (quote values that contain ': ' or '#')", line=line)
 
