@@ -63,18 +63,12 @@ class IndexDir:
             raise IndexMissing(f"no index at {path}", f"run `newsdesk ingest FOLDER --index {path}` first")
         store = _open_store(path)
         index = cls(path, store)
-        try:
+        with _closed_on_error(store, path):
             if "model" not in store.meta():  # created by an ingest that stopped before its first commit
                 raise IndexMissing(f"the index at {path} is empty (its first ingest did not finish)",
                                    f"run `newsdesk ingest FOLDER --index {path}`")
             index.check(model_id)
             store.counts()  # reads every table's pages once more: most damage shows here
-        except sqlite3.DatabaseError as exc:
-            store.close()
-            raise corrupt_store(path, exc) from exc
-        except BaseException:
-            store.close()
-            raise
         return index
 
     @classmethod
@@ -83,7 +77,7 @@ class IndexDir:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         store = _open_store(path)
-        try:
+        with _closed_on_error(store, path):
             if "model" not in store.meta():
                 store.set_meta(model=model_id, format_version=FORMAT_VERSION, generation=0,
                                created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -91,12 +85,6 @@ class IndexDir:
             index.check(model_id)
             if index_type is not None:
                 store.set_meta(index_type=index_type)
-        except sqlite3.DatabaseError as exc:
-            store.close()
-            raise corrupt_store(path, exc) from exc
-        except BaseException:
-            store.close()
-            raise
         return index
 
     def check(self, model_id: str | None) -> None:
@@ -216,6 +204,19 @@ class IndexDir:
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextmanager
+def _closed_on_error(store: Store, path: Path) -> Iterator[None]:
+    """Close `store` if opening fails; a damaged database becomes IndexCorrupt with the rebuild command."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise corrupt_store(path, exc) from exc
+    except BaseException:
+        store.close()
+        raise
 
 
 @contextmanager
