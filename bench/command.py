@@ -17,6 +17,8 @@ def add_bench_command(sub) -> None:
     mode.add_argument("--full", action="store_true", help="the whole corpus; 10k, 100k and 1M chunks")
     p.add_argument("--corpus", type=Path, metavar="FILE", help="JSONL articles to ingest "
                    "(default: ../shared/eval/multihop-rag/corpus.jsonl)")
+    p.add_argument("--only", metavar="SECTION,...", help="run only these sections: ingest, search, speedup "
+                   "(default: ingest and search; --full adds speedup, the naive-vs-fast ingest comparison)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.set_defaults(run=_cmd_bench)
 
@@ -24,7 +26,8 @@ def add_bench_command(sub) -> None:
 def _cmd_bench(args: argparse.Namespace, config) -> int:
     from bench.run import print_table, run
 
-    result = run(config, full=args.full, corpus=args.corpus)
+    sections = tuple(s.strip() for s in args.only.split(",") if s.strip()) if args.only else None
+    result = run(config, full=args.full, corpus=args.corpus, sections=sections)
     if args.json:
         print(json.dumps(result))
     else:

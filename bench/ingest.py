@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.proc import in_child
 from index.embed import Encoder
+from index.errors import ConfigError
 from index.ingest import ingest
 from qa.config import Config
 
@@ -38,7 +39,8 @@ def sample_corpus(source: Path, dest: Path, limit: int | None) -> Path:
 
 
 def _first_ingest(corpus: str, index_dir: str, config: Config) -> dict:
-    encoder = _Recording(config.model, device=config.device, batch_size=config.batch_size)
+    encoder = _Recording(config.model, device=config.device, batch_size=config.batch_size,
+                         read_tokens=config.embed_tokens)
     t0 = time.perf_counter()
     encoder.encode(["warm up"])
     load_s = time.perf_counter() - t0
@@ -49,11 +51,12 @@ def _first_ingest(corpus: str, index_dir: str, config: Config) -> dict:
     encoder.model.encode(texts, batch_size=config.batch_size, convert_to_numpy=True, show_progress_bar=False)
     bare_s = time.perf_counter() - t0
     return {"documents": report.added, "chunks": report.chunks, "texts_embedded": report.embedded,
+            "errors": [str(e) for e in report.errors[:3]],
             "model_load_s": load_s, "ingest_s": report.seconds, "bare_encode_s": bare_s, "peak_rss_mib": _peak_mib()}
 
 
 def _reingest(corpus: str, index_dir: str, config: Config) -> dict:
-    encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
+    encoder = config.encoder()
     report = ingest([corpus], index_dir, encoder, config.chunk_plan())
     return {"seconds": report.seconds, "updated": report.updated, "embedded": report.embedded,
             "model_loaded": encoder.loaded, "peak_rss_mib": _peak_mib()}
@@ -71,6 +74,9 @@ def run(corpus: Path, workdir: Path, config: Config) -> dict:
 
     index_dir = workdir / "ingest-index"
     first = in_child(_first_ingest, str(corpus), str(index_dir), config)
+    if not first["texts_embedded"]:
+        raise ConfigError(f"the benchmark corpus {corpus} gave nothing to embed: {'; '.join(first['errors']) or 'no articles'}",
+                          "pass --corpus with a JSON-lines file of articles (under 20 MiB: split bigger ones)")
     unchanged = in_child(_reingest, str(corpus), str(index_dir), config)
     lines = corpus.read_text("utf-8").splitlines()
     step = max(1, len(lines) // max(1, len(lines) // 100))

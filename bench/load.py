@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         _wait_up(httpx, url, server)
         rss_start = _rss_mb(server.pid)
         results: list[tuple[str, float]] = []  # (outcome, seconds)
-        peak = [rss_start]
+        samples: list[tuple[float, float]] = []  # (seconds since start, RSS MB), one a second
         stop_at = time.monotonic() + args.seconds
-        sampler = threading.Thread(target=_sample_rss, args=(server.pid, stop_at, peak), daemon=True)
+        sampler = threading.Thread(target=_sample_rss, args=(server.pid, stop_at, samples), daemon=True)
         users = [threading.Thread(target=_user, args=(httpx, url, n, stop_at, results)) for n in range(args.users)]
         started = time.monotonic()
         sampler.start()
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-    figures = _figures(results, args.users, wall, rss_start, rss_end, max(peak))
+    figures = _figures(results, args.users, wall, rss_start, rss_end, samples)
     print(json.dumps(figures) if args.json else _table(figures))
     return 0
 
@@ -118,7 +118,8 @@ def _ask(http, url: str, question: str) -> str:
     return "error: stream ended without an answer"
 
 
-def _figures(results: list, users: int, wall: float, rss_start: float, rss_end: float, rss_peak: float) -> dict:
+def _figures(results: list, users: int, wall: float, rss_start: float, rss_end: float,
+             samples: list[tuple[float, float]]) -> dict:
     answered = sorted(s for o, s in results if o == "answered")
     errors: dict[str, int] = {}
     for outcome, _ in results:
@@ -133,7 +134,16 @@ def _figures(results: list, users: int, wall: float, rss_start: float, rss_end: 
             "max_ms": round(answered[-1] * 1000) if answered else None,
             "mean_ms": round(statistics.fmean(answered) * 1000) if answered else None,
             "busy": sum(1 for o, _ in results if o == "busy"), "errors": sum(errors.values()), "error_kinds": errors,
-            "rss_start_mb": rss_start, "rss_end_mb": rss_end, "rss_peak_mb": rss_peak}
+            "rss_start_mb": rss_start, "rss_end_mb": rss_end,
+            "rss_peak_mb": max([rss_start, rss_end] + [r for _, r in samples]),
+            # memory is flat when it stops growing once every user has been served: compare the run's halves
+            "rss_at_half_mb": _rss_at(samples, wall / 2, rss_start), "rss_quarters_mb": [
+                _rss_at(samples, wall * q / 4, rss_start) for q in (1, 2, 3)] + [rss_end]}
+
+
+def _rss_at(samples: list[tuple[float, float]], at: float, default: float) -> float:
+    """The RSS sampled closest to `at` seconds into the run."""
+    return min(samples, key=lambda s: abs(s[0] - at))[1] if samples else default
 
 
 def _table(f: dict) -> str:
@@ -141,7 +151,8 @@ def _table(f: dict) -> str:
             ("answers/s", f["answers_per_s"]), ("p50 latency", f"{f['p50_ms']} ms"), ("p95 latency", f"{f['p95_ms']} ms"),
             ("max latency", f"{f['max_ms']} ms"), ("busy (queue is full)", f["busy"]),
             ("errors", f"{f['errors']} {f['error_kinds'] or ''}".strip()),
-            ("server RSS start / end / peak", f"{f['rss_start_mb']} / {f['rss_end_mb']} / {f['rss_peak_mb']} MB")]
+            ("server RSS start / end / peak", f"{f['rss_start_mb']} / {f['rss_end_mb']} / {f['rss_peak_mb']} MB"),
+            ("server RSS at each quarter of the run", " / ".join(map(str, f["rss_quarters_mb"])) + " MB")]
     return "\n".join(f"| {k} | {v} |" for k, v in [("measure", "value"), ("---", "---"), *rows])
 
 
@@ -161,9 +172,10 @@ def _wait_up(httpx, url: str, server: subprocess.Popen, timeout: float = 180) ->
     raise SystemExit(f"newsdesk serve did not answer within {timeout:.0f} s")
 
 
-def _sample_rss(pid: int, stop_at: float, peak: list) -> None:
+def _sample_rss(pid: int, stop_at: float, samples: list) -> None:
+    started = time.monotonic()
     while time.monotonic() < stop_at:
-        peak.append(_rss_mb(pid))
+        samples.append((time.monotonic() - started, _rss_mb(pid)))
         time.sleep(1.0)
 
 

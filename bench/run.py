@@ -1,7 +1,9 @@
 """`newsdesk bench`: one table (or one JSON object) of ingest and search figures.
 
 Quick (default, a few minutes): 100 articles ingested; search at 10k and 100k chunks.
-Full (`--full`): the whole sample corpus; search at 10k, 100k and 1M chunks.
+Full (`--full`): the whole sample corpus; search at 10k, 100k and 1M chunks; and the
+faster-ingest comparison (naive recipe against `embed_tokens: 128`, each scored on
+the golden questions). `sections` runs a subset: "ingest", "search", "speedup".
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from bench import ingest as ingest_bench
 from bench import search as search_bench
+from bench import speedup as speedup_bench
 from bench.proc import in_child
 from index.errors import ConfigError
 from qa.config import Config
@@ -23,28 +26,41 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "eva
 DEFAULT_QUESTIONS = DEFAULT_CORPUS.with_name("questions.jsonl")
 
 
-def run(config: Config, full: bool = False, corpus: Path | None = None, questions: int = 200) -> dict:
-    """All figures as one flat dict; `full` adds the 1M size and ingests the whole corpus."""
+SECTIONS = ("ingest", "search", "speedup")
+
+
+def run(config: Config, full: bool = False, corpus: Path | None = None, questions: int = 200,
+        sections: tuple[str, ...] | None = None) -> dict:
+    """All figures as one flat dict; `full` adds the 1M size, the whole corpus and the speed-up section."""
     corpus = Path(corpus or DEFAULT_CORPUS)
     if not corpus.is_file():
         raise ConfigError(f"benchmark corpus {corpus} not found", "pass --corpus FILE.jsonl (articles, one JSON per line)")
+    sections = sections or (SECTIONS if full else ("ingest", "search"))
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"unknown bench section {sorted(unknown)[0]!r}", f"choose from {', '.join(SECTIONS)}")
+    golden = corpus.with_name("questions.jsonl")
+    if "speedup" in sections and not golden.is_file():
+        raise ConfigError(f"the speedup section needs golden questions at {golden}",
+                          "put questions.jsonl beside the corpus, or leave out speedup")
     asked = _questions(corpus, questions)
     sizes = (10_000, 100_000, 1_000_000) if full else (10_000, 100_000)
-    result: dict = {"mode": "full" if full else "quick", "machine": f"{platform.processor() or platform.machine()}, "
-                    f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d")}
+    result: dict = {"mode": "full" if full else "quick", "machine": _machine(config), "date": time.strftime("%Y-%m-%d")}
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         work = Path(tmp)
         sample = ingest_bench.sample_corpus(corpus, work / "sample.jsonl", None if full else 100)
-        _say(f"ingest: {sample.name} ...")
-        result.update(ingest_bench.run(sample, work, config))
-        from index.embed import Encoder
-
-        encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
-        for size in sizes:
+        if "ingest" in sections or "search" in sections:  # search copies the ingested sample
+            _say(f"ingest: {sample.name} ...")
+            result.update(ingest_bench.run(sample, work, config))
+        if "speedup" in sections:
+            _say("speedup: naive recipe vs embed_tokens 128, each ingested and scored ...")
+            result.update(speedup_bench.run(corpus, golden, work, config))
+        encoder = config.encoder()
+        for size in sizes if "search" in sections else ():
             _say(f"search: building {size:,} chunks ...")
             target = work / f"index-{size}"
             build_s = search_bench.build_synthetic(work / "ingest-index", target, size)
-            served = in_child(search_bench.serve_latency, str(target), config.model, asked)
+            served = in_child(search_bench.serve_latency, str(target), config, asked)
             compared = search_bench.compare(target, encoder, asked)
             label = f"search.{_short(size)}"
             result[f"{label}.build_s"] = round(build_s, 2)
@@ -52,6 +68,20 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
             for f in target.iterdir():
                 f.unlink()
     return result
+
+
+def _machine(config: Config) -> str:
+    cpu = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    if config.device == "cpu":
+        return cpu
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return f"{cpu}, {torch.cuda.get_device_name(0)}"
+    except ImportError:
+        pass
+    return cpu
 
 
 def _questions(corpus: Path, limit: int) -> list[str]:

@@ -15,20 +15,17 @@ import hashlib
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable
 
-from index.chunk import ChunkPlan, chunk_document
-from index.document import Chunk, Document
+from index.chunk import ChunkPlan, chunk_documents
 from index.embed import Encoder
 from index.errors import ParseError
 from index.layout import MANIFEST_NAME, IndexDir, write_lock
-from index.store import DB_NAME, vec_key
+from index.store import DB_NAME
+from index.writer import Pending, ProgressFn, write_pending
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover, parse_file_report
-
-BATCH_CHUNKS = 1024  # chunks embedded per committed batch: bounds the work lost to a crash
-
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
@@ -48,21 +45,6 @@ class IngestReport:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
                 f"{self.chunks} chunks written ({self.embedded} embedded), index holds {self.total_documents} documents"
                 f" / {self.total_chunks} chunks; {len(self.errors)} files with errors; {self.seconds:.1f} s")
-
-
-@dataclass
-class _Pending:
-    """A changed file: its documents and their chunks, waiting to be embedded and committed."""
-
-    file: str
-    root: str
-    sha256: str
-    docs: list[tuple[Document, list[Chunk]]] = field(default_factory=list)  # to (re)write
-    drop: list[str] = field(default_factory=list)  # doc ids that left the file (or vanished with it)
-    forget: list[str] = field(default_factory=list)  # file rows to delete (sync)
-
-
-ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
@@ -86,7 +68,7 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
         with write_lock(index.path):
             counts, errors, warnings, pending = _plan(index, files, encoder, plan, sync)
             warnings = [str(e) for e in skipped] + warnings
-            written, embedded = _write(index, pending, encoder, progress)
+            written, embedded = write_pending(index, pending, encoder, progress)
             if written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt:
                 index.save()
             totals = index.store.counts()
@@ -129,10 +111,10 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
     known_files = store.file_hashes()
     stored = store.doc_hashes()
     status: dict[str, str] = {}
-    owner: dict[str, tuple[_Pending | None, str]] = {}  # doc_id -> (pending item or None if unchanged, kind)
+    owner: dict[str, tuple[Pending | None, str]] = {}  # doc_id -> (pending item or None if unchanged, kind)
     errors: list[ParseError] = []
     warnings: list[str] = []
-    pending: list[_Pending] = []
+    pending: list[Pending] = []
     seen_files: set[str] = set()
     for root, path in files:
         key = str(path.resolve())
@@ -152,7 +134,7 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
         warnings.extend(str(p) for p in problems if isinstance(p, ParseNote))
         if not docs:
             continue  # keep whatever this file indexed before
-        item = _Pending(key, str(root.resolve()), sha)
+        item = Pending(key, str(root.resolve()), sha)
         for doc in docs:
             held = owner.get(doc.doc_id)
             if held is not None:
@@ -169,7 +151,7 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
                 status[doc.doc_id] = "unchanged"
                 continue
             status[doc.doc_id] = "updated" if old else "added"
-            item.docs.append((doc, chunk_document(doc, encoder.tokenizer, plan, encoder.max_tokens)))
+            item.docs.append((doc, []))  # chunked below, all files' documents together
         for doc_id in store.docs_of_file(key):
             if doc_id not in owner:
                 item.drop.append(doc_id)
@@ -179,11 +161,15 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
         roots = {str(root.resolve()) for root, _ in files}
         vanished = [f for r in roots for f in store.files_under(r) if f not in seen_files]
         if vanished:
-            item = _Pending("", "", "", forget=vanished)
+            item = Pending("", "", "", forget=vanished)
             for doc_id in (d for f in vanished for d in store.docs_of_file(f) if d not in owner):
                 item.drop.append(doc_id)
                 status[doc_id] = "removed"
             pending.append(item)
+    docs = [doc for item in pending for doc, _ in item.docs]
+    chunked = iter(chunk_documents(docs, encoder.tokenizer, plan, encoder.max_tokens))
+    for item in pending:
+        item.docs = [(doc, next(chunked)) for doc, _ in item.docs]
     counts = {name: sum(1 for v in status.values() if v == name) for name in ("added", "updated", "unchanged", "removed")}
     return counts, errors, warnings, pending
 
@@ -192,96 +178,3 @@ def _sha256(path: Path) -> str:
     if path.stat().st_size > MAX_JSONL_BYTES:
         return f"oversized:{path.stat().st_size}:{path.stat().st_mtime_ns}"  # the parser reports it; no need to read it
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _units(pending: list[_Pending]) -> Iterator[tuple[_Pending, list[tuple[Document, list[Chunk]]], bool]]:
-    """Split each file's documents into pieces of at most BATCH_CHUNKS chunks; the flag marks a file's last piece.
-
-    A document is never split, and a changed document is deleted and rewritten in
-    the same transaction, so a crash never leaves a partial or missing document.
-    A file's row (its hash) is written with its last piece only: a file whose
-    pieces were not all committed is parsed again by the next run, which then
-    finds the committed documents unchanged.
-    """
-    for item in pending:
-        piece: list[tuple[Document, list[Chunk]]] = []
-        size = 0
-        for doc, chunks in item.docs:
-            if piece and size + len(chunks) > BATCH_CHUNKS:
-                yield item, piece, False
-                piece, size = [], 0
-            piece.append((doc, chunks))
-            size += len(chunks)
-        yield item, piece, True
-
-
-def _write(index: IndexDir, pending: list[_Pending], encoder: Encoder, progress: ProgressFn | None) -> tuple[int, int]:
-    total = sum(len(chunks) for item in pending for _, chunks in item.docs)
-    done = written = embedded = 0
-    batch: list = []
-    size = 0
-    units = list(_units(pending))
-    for n, unit in enumerate(units):
-        batch.append(unit)
-        size += sum(len(c) for _, c in unit[1])
-        if size < BATCH_CHUNKS and n + 1 < len(units):
-            continue
-        w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
-        written, embedded, done = written + w, embedded + e, done + size
-        if progress:
-            progress("embed", done, total)
-        batch, size = [], 0
-    return written, embedded
-
-
-def _commit(index: IndexDir, batch: list, encoder: Encoder, step) -> tuple[int, int]:
-    """Embed what the batch needs, commit it in one transaction, then apply it to the vector index."""
-    store = index.store
-    chunks = [c for _, docs, _ in batch for _, cs in docs for c in cs]
-    texts = {vec_key(c.embed_text): c.embed_text for c in chunks}
-    known = store.known_vectors(texts)
-    missing = [k for k in texts if k not in known]
-    vectors = encoder.encode([texts[k] for k in missing], progress=step(len(missing)) if step else None) \
-        if missing else None
-    if vectors is not None and index.dim is None:
-        store.set_meta(dim=vectors.shape[1])
-    vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
-    dropped: list[int] = []
-    with store.transaction():
-        if vectors is not None:
-            store.put_vectors(missing, vectors)
-        for item, docs, last in batch:
-            for doc, cs in docs:
-                dropped += store.delete_document(doc.doc_id)
-                store.put_document(doc, item.file, cs)
-            if last:
-                for doc_id in item.drop:
-                    dropped += store.delete_document(doc_id)
-                if item.sha256:
-                    store.put_file(item.file, item.root, item.sha256)
-                for f in item.forget:
-                    store.delete_file(f)
-        if dropped:
-            store.drop_orphan_vectors()
-    ids = [c.chunk_id for c in chunks]
-    vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
-    vecs.add(ids, store.vectors_for([vec_key(c.embed_text) for c in chunks], index.dim or 0))
-    return len(ids), len(missing)
-
-
-def _progress_within(progress: ProgressFn | None, done: int, size: int, total: int):
-    """A factory of per-step callbacks that spread a batch's `size` chunks over its `to_embed` texts."""
-    if progress is None:
-        return None
-
-    def for_batch(to_embed: int):
-        encoded = 0
-
-        def step(n: int) -> None:
-            nonlocal encoded
-            encoded += n
-            progress("embed", done + size * encoded // max(1, to_embed), total)
-
-        return step
-
-    return for_batch

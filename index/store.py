@@ -2,8 +2,8 @@
 
 It holds every document's fields and text, every chunk's span, the vectors
 (keyed by a hash of the embedded text, so identical passages are stored and
-embedded once), the files each document came from, and a full-text (FTS5, BM25)
-index of every chunk with its document's title, outlet, author and date. A write
+embedded once), the files each document came from, and the keyword index of
+every chunk (`index.keyword`, FTS5 with BM25, in the same database). A write
 batch is one SQLite transaction that covers the full-text rows too, so a crash
 leaves either all of a batch or none of it, and keyword and vector search always
 see the same documents. This module never embeds and never touches FAISS.
@@ -21,6 +21,8 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from index.document import Chunk, Document
+from index.keyword import SCHEMA as KEYWORD_SCHEMA
+from index.keyword import KeywordIndex
 
 FORMAT_VERSION = 2  # 2: chunks_fts added (a version-1 store is upgraded in place, no re-embedding)
 DB_NAME = "newsdesk.sqlite"
@@ -41,13 +43,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_vec ON chunks(vec_key);
 CREATE TABLE IF NOT EXISTS vectors (vec_key TEXT PRIMARY KEY, vec BLOB NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2');
-"""
-# chunks_fts rowid = chunk_id. `meta` holds the outlet, its domain, the author and the
-# publication date spelled out ("november 9 2023 2023-11-09") so questions naming them match.
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+""" + KEYWORD_SCHEMA
 
 
 def vec_key(text: str) -> str:
@@ -95,6 +91,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self.keywords = KeywordIndex(self._db)
         if self.meta().get("format_version") == "1":
             self._upgrade_from_1()
 
@@ -104,11 +101,11 @@ class Store:
     def _upgrade_from_1(self) -> None:
         """Fill the full-text index of a version-1 store from its stored chunks (no re-embedding needed)."""
         with self.transaction():
-            self._db.execute("DELETE FROM chunks_fts")
+            self.keywords.clear()
             for (doc_id,) in self._db.execute("SELECT doc_id FROM documents").fetchall():
                 doc = self.document(doc_id)
                 spans = self._db.execute("SELECT chunk_id, start, end FROM chunks WHERE doc_id = ?", (doc_id,))
-                self._put_fts(doc, [(i, doc.text[a:b]) for i, a, b in spans.fetchall()])
+                self.keywords.put(doc, [(i, doc.text[a:b]) for i, a, b in spans.fetchall()])
             self.set_meta(format_version=FORMAT_VERSION)
 
     # -- metadata -------------------------------------------------------------------
@@ -204,16 +201,8 @@ class Store:
         of them. `weights` scale matches in the (title, body, meta) columns: weighting
         the title up favours articles *about* the terms over ones that mention them.
         """
-        terms = [t.replace('"', "") for t in terms]
-        terms = [t for t in dict.fromkeys(terms) if t.strip()]
-        if not terms or limit < 1:
-            return []
         where, args = _filter_sql(filters) if filters else ([], [])
-        q = ("SELECT f.rowid, c.doc_id, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts f JOIN chunks c"
-             " ON c.chunk_id = f.rowid" + (" JOIN documents d USING (doc_id)" if where else "") +
-             " WHERE chunks_fts MATCH ?" + "".join(" AND " + w for w in where) + " ORDER BY s DESC LIMIT ?")
-        match = " OR ".join(f'"{t}"' for t in terms)
-        return [(int(i), d, float(sc)) for i, d, sc in self._db.execute(q, [*weights, match, *args, limit])]
+        return self.keywords.search(terms, limit, where, args, weights)
 
     def outlet_names(self) -> list[tuple[str, str | None]]:
         """Every distinct (outlet, domain) pair, most articles first: what a question may name."""
@@ -283,17 +272,12 @@ class Store:
         self._db.executemany("INSERT INTO topics VALUES (?, ?)", [(doc.doc_id, t) for t in doc.topics])
         self._db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?)",
                              [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, vec_key(c.embed_text)) for c in chunks])
-        self._put_fts(doc, [(c.chunk_id, c.text) for c in chunks])
-
-    def _put_fts(self, doc: Document, chunks: Sequence[tuple[int, str]]) -> None:
-        meta = _meta_text(doc)
-        self._db.executemany("INSERT OR REPLACE INTO chunks_fts (rowid, title, body, meta) VALUES (?, ?, ?, ?)",
-                             [(i, doc.title, text, meta) for i, text in chunks])
+        self.keywords.put(doc, [(c.chunk_id, c.text) for c in chunks])
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document with its chunks; returns the chunk ids to drop from the vector index."""
         ids = [i for (i,) in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
-        self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+        self.keywords.delete(ids)
         for table in ("chunks", "topics", "documents"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         return ids
@@ -304,15 +288,6 @@ class Store:
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _meta_text(doc: Document) -> str:
-    """The searchable metadata line of a document: outlet, domain, author, date in words and digits."""
-    parts = [doc.outlet, doc.outlet_domain, doc.author]
-    date = (doc.published or "")[:10]
-    if len(date) == 10 and date[4] == "-" and date[5:7].isdigit() and 1 <= int(date[5:7]) <= 12:
-        parts.append(f"{_MONTHS[int(date[5:7]) - 1]} {int(date[8:10]) if date[8:10].isdigit() else ''} {date[:4]} {date}")
-    return " ".join(p for p in parts if p)
 
 
 def _filter_sql(filters: Filters) -> tuple[list[str], list[object]]:

@@ -114,10 +114,9 @@ def _filters(args: argparse.Namespace):
 
 
 def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from index.embed import Encoder
     from index.ingest import ingest
 
-    encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
+    encoder = config.encoder()
     bar = None
 
     def progress(stage: str, done: int, total: int) -> None:

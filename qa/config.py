@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from index.chunk import ChunkPlan
+from index.embed import Encoder
 from index.faiss_store import INDEX_TYPES
 from index.errors import ConfigError
 from qa.hybrid import MODES, RankPlan
@@ -32,6 +33,11 @@ class Config:
     batch_size:    texts per model call: larger is faster until memory runs out (CPU 64, GPU 256+).
     chunk_tokens:  passage size in model tokens (capped at the model's 256): smaller chunks cite
                    more precisely and embed faster, larger ones keep more context per vector.
+    embed_tokens:  tokens of each passage the model reads (capped at the model's 256): 128 embeds
+                   about 2x faster on CPU, because the model's cost is linear in tokens, while the
+                   keyword index still reads every word; the vectors then see only the context line
+                   and the passage's opening (docs/SCALING.md has the measured recall cost).
+                   Changing it needs `newsdesk ingest --rebuild`.
     chunk_overlap: tokens of trailing sentences repeated in the next chunk: finds facts that
                    straddle a boundary, at the cost of more chunks.
     top_k:         passages returned per question: more helps recall, costs reading time.
@@ -57,6 +63,7 @@ class Config:
     device: str | None = None
     batch_size: int = 64
     chunk_tokens: int = 256
+    embed_tokens: int = 256
     chunk_overlap: int = 32
     top_k: int = 5
     search_mode: str = "hybrid"
@@ -66,6 +73,10 @@ class Config:
     news_cues: bool = True
     index_type: str = "auto"
     password: str | None = None
+
+    def encoder(self) -> Encoder:
+        """The embedding model these settings describe (it loads on first use)."""
+        return Encoder(self.model, device=self.device, batch_size=self.batch_size, read_tokens=self.embed_tokens)
 
     def chunk_plan(self) -> ChunkPlan:
         return ChunkPlan(max_tokens=self.chunk_tokens, overlap_tokens=self.chunk_overlap)
@@ -82,7 +93,7 @@ class Config:
 
 
 _CHOICES = {"search_mode": MODES, "index_type": INDEX_TYPES}
-_RANGES = {"batch_size": (1, 4096), "chunk_tokens": (32, 512), "chunk_overlap": (0, 128), "top_k": (1, 100),
+_RANGES = {"batch_size": (1, 4096), "chunk_tokens": (32, 512), "embed_tokens": (16, 512), "chunk_overlap": (0, 128), "top_k": (1, 100),
            "dense_weight": (0.0, 1.0), "per_article": (1, 100), "clause_weight": (0.0, 1.0)}
 
 

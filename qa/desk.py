@@ -117,12 +117,29 @@ class Desk:
         self.reopen()
         return result
 
+    def public(self, message: object) -> str:
+        """An error message fit to show a web user (see `public_message`)."""
+        return public_message(str(message), self.index_path)
+
     def reopen(self) -> None:
         """Point the retriever at the index as it is on disk now (after an ingest)."""
         with self._lock:
             old = self.retriever.index
             self.retriever.index = IndexDir.open(old.path, self.retriever.encoder.model_id)
             old.close()
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/:'\"]+/)+([^\s/:'\"]*)")
+
+
+def public_message(message: str, index_path: Path) -> str:
+    """`message` without file-system paths: the served index folder becomes "the index", any other
+    absolute path its last part. Errors are written for the command line, where paths help; a web user
+    must not learn the server's folders."""
+    for path in sorted({str(index_path.resolve()), str(index_path)}, key=len, reverse=True):
+        message = re.sub(rf"\b(?:the )?index at {re.escape(path)}", "the index", message)
+        message = message.replace(path, "INDEX")
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1) or "a folder", message)
 
 
 def check_uploads(paths: Sequence[str | Path]) -> list[Path]:

@@ -69,7 +69,7 @@ class Retriever:
     def open(cls, index_dir: str | Path | None = None, config: Config | None = None) -> "Retriever":
         """Open the index at `index_dir` (default: the config's) with the model it was built with."""
         config = config or load_config()
-        encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
+        encoder = config.encoder()
         return cls(IndexDir.open(index_dir or config.index_dir, encoder.model_id), encoder, config.rank_plan())
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:

@@ -29,12 +29,11 @@ def build_retriever(paths: Sequence[str | Path], index_dir: str | Path, config: 
     Embedding is the slow part (about 1 s per 10 articles on a laptop CPU): in a
     test suite build once per module (a module-scoped fixture) and reuse it.
     """
-    from index.embed import Encoder
     from index.ingest import ingest
     from index.layout import IndexDir
 
     config = config or Config()
-    encoder = Encoder(config.model, device=config.device, batch_size=config.batch_size)
+    encoder = config.encoder()
     report = ingest(paths, index_dir, encoder, config.chunk_plan())
     if report.errors:
         raise AssertionError("some article files could not be indexed:\n" + "\n".join(f"  {e}" for e in report.errors))

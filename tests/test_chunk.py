@@ -61,3 +61,13 @@ def test_real_tokenizer_budget(real_encoder):
     counts = real_encoder.tokenizer.count([c.embed_text for c in chunks])
     assert max(counts) + 2 <= real_encoder.max_tokens
     assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_chunking_many_documents_at_once_equals_one_by_one():
+    from index.chunk import chunk_documents
+
+    docs = [Document(doc_id=f"https://example.com/{n}", title=f"Title {n}", text="Fact one. Fact two is longer. " * n,
+                     source=f"{n}.txt", outlet="Example News" if n % 2 else None) for n in range(1, 40)]
+    together = chunk_documents(docs, WordTokenizer(), ChunkPlan(32, 8), 64)
+    assert together == [chunk_document(d, WordTokenizer(), ChunkPlan(32, 8), 64) for d in docs]
+    assert chunk_documents([], WordTokenizer(), ChunkPlan(32, 8), 64) == []

@@ -177,7 +177,7 @@ def test_full_article_takes_over_a_related_stub_from_another_file(tmp_path, fake
 
 
 def test_one_big_file_is_committed_in_pieces_and_resumes_after_a_crash(tmp_path, fake_encoder, monkeypatch):
-    from index import ingest as ingest_module
+    from index import writer as ingest_module
 
     monkeypatch.setattr(ingest_module, "BATCH_CHUNKS", 8)
     src, idx = tmp_path / "src", tmp_path / "index"

@@ -222,3 +222,15 @@ def test_hostile_corpus_runs_no_script_in_the_browser(server, browser):
     assert "<script>" in browser.find_element(By.ID, "nd-sources").text  # shown as the text it is
     for link in browser.find_elements(By.CSS_SELECTOR, "#nd-sources a"):
         assert link.get_attribute("href").startswith(("http://", "https://")), link.get_attribute("href")
+
+
+def test_errors_shown_on_the_web_carry_no_server_paths(tmp_path):
+    from qa.desk import public_message
+
+    index = tmp_path / "served" / "index"
+    busy = f"index at {index} is being written by pid 7: wait for it, or remove {index}/.lock"
+    shown = public_message(busy, index)
+    assert str(tmp_path) not in shown and shown.startswith("the index is being written")
+    damaged = f"the index at {index.resolve()} is damaged: see /var/log/secret/x.log or https://example.com/a/b"
+    shown = public_message(damaged, index)
+    assert "/var/log" not in shown and str(tmp_path) not in shown and "https://example.com/a/b" in shown

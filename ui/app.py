@@ -55,6 +55,10 @@ THINKING = '<span class="nd-note">Searching the articles…</span>'
 UNEXPECTED = "Something went wrong on the server (the server log has the details). Please try again."
 CONCURRENT_ANSWERS = 2  # questions answered at once: the embedding model keeps the CPU cores busy
 QUEUE_MAX = 64  # questions waiting beyond those; more are refused at once ("queue is full"), not queued
+# Gradio keeps each session's state (a chat's past answers; every /ask API call is a session of its own) and
+# drops the oldest past this many. Its default, 10,000, let a load test's server grow by ~50 KB per call for
+# hours; 500 bounds that near 25 MB and still keeps the conversations of 500 recent users.
+SESSIONS_KEPT = 500
 PASSWORD_ENV = "NEWSDESK_PASSWORD"
 
 
@@ -123,7 +127,7 @@ def build(desk: Desk) -> gr.Blocks:
                     history[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
                     yield "", history, gr.skip(), gr.skip()
             except NewsdeskError as exc:
-                history[-1] = {"role": "assistant", "content": render.status_html(str(exc), ok=False)}
+                history[-1] = {"role": "assistant", "content": render.status_html(desk.public(exc), ok=False)}
             except Exception:
                 log.exception("answering %r failed", message)
                 history[-1] = {"role": "assistant", "content": render.status_html(UNEXPECTED, ok=False)}
@@ -143,14 +147,14 @@ def build(desk: Desk) -> gr.Blocks:
             try:
                 report = desk.add_files(paths or [], progress=lambda done, desc: progress(done, desc=desc))
             except NewsdeskError as exc:
-                return render.status_html(str(exc), ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return render.status_html(desk.public(exc), ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             except Exception:
                 log.exception("adding %s failed", paths)
                 return render.status_html(UNEXPECTED, ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             now = desk.summary()
             done = (f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged} "
                     f"({report.chunks} passage{'' if report.chunks == 1 else 's'} indexed). Ask about them now.")
-            problems = "".join(f" Skipped {err}." for err in report.errors)
+            problems = "".join(f" Skipped {desk.public(err)}." for err in report.errors)
             return (render.status_html(done + problems, ok=not report.errors), render.summary_html(now),
                     gr.Dropdown(choices=list(now.outlet_names)),
                     gr.Dropdown(choices=list(now.topic_names), visible=bool(now.topic_names)), None)
@@ -163,7 +167,7 @@ def build(desk: Desk) -> gr.Blocks:
                 filters = parse_filters([outlet], [topic], since, until)
                 answer = [p for p in desk.ask_stream(question, None, filters) if isinstance(p, Answer)][-1]
             except NewsdeskError as exc:
-                raise gr.Error(str(exc), print_exception=False) from None
+                raise gr.Error(desk.public(exc), print_exception=False) from None
             except Exception:
                 log.exception("answering %r over the API failed", (question or "")[:200])
                 raise gr.Error(UNEXPECTED, print_exception=False) from None
@@ -187,6 +191,7 @@ def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = 
         server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=not block,
         theme=THEME, css_paths=[STYLE], head=HEAD, footer_links=[], max_file_size=MAX_UPLOAD_BYTES,
         ssr_mode=False, mcp_server=False, show_error=False, quiet=not block, enable_monitoring=False, pwa=False,
+        state_session_capacity=SESSIONS_KEPT,
         auth=_password_check(password) if password else None,
         auth_message="This newsdesk is protected: any user name, and its password." if password else None)
     return app, url

@@ -126,6 +126,9 @@ def _marked_error(exc: yaml.MarkedYAMLError, source: Source, first_line: int):
         problem = f"{problem} at line {line}"
         line = exc.context_mark.line + first_line
     what = " ".join(part for part in (exc.context, problem) if part) or "syntax error"
+    if "nesting depth" in what:  # PyYAML >= 6.0.3 stops deep flow nesting itself, before our own check
+        return source.error(f"YAML is nested more than {MAX_DEPTH} levels deep",
+                            "flatten the record; articles need only a few levels", line=line)
     return source.error(f"is not valid YAML: {what}",
                         "fix the YAML syntax at that line (quote values that contain ': ' or '#')", line=line)
 

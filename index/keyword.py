@@ -1,0 +1,76 @@
+"""The keyword side of an index: an SQLite FTS5 table of chunks, ranked with BM25.
+
+Each row is one chunk (rowid = chunk_id) with three columns: the document's title,
+the chunk's text, and a metadata line (outlet, its domain, the author and the
+publication date spelled out: "november 9 2023 2023-11-09"), so questions that
+name an outlet or a date match it. Rows are written and deleted inside the
+store's transactions, so keyword and vector search always see the same documents.
+"""
+from __future__ import annotations
+
+import sqlite3
+from typing import Sequence
+
+from index.document import Document
+
+SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2');
+"""
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+class KeywordIndex:
+    """BM25 search over chunks, on the store's SQLite connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def put(self, doc: Document, chunks: Sequence[tuple[int, str]]) -> None:
+        """Index (chunk_id, text) pairs of `doc` (replacing rows with the same ids)."""
+        meta = meta_text(doc)
+        self._db.executemany("INSERT OR REPLACE INTO chunks_fts (rowid, title, body, meta) VALUES (?, ?, ?, ?)",
+                             [(i, doc.title, text, meta) for i, text in chunks])
+
+    def delete(self, chunk_ids: Sequence[int]) -> None:
+        self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in chunk_ids])
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM chunks_fts")
+
+    def search(self, terms: Sequence[str], limit: int, where: Sequence[str] = (), args: Sequence[object] = (),
+               weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
+        """(chunk_id, doc_id, score) of the best `limit` chunks holding any of `terms`, best first.
+
+        `where` are SQL conditions on the documents table (aliased `d`) with their `args`.
+        Without them, FTS5 ranks on its own and only the top rows are joined to their
+        documents: at a million chunks a common word matches most rows, and joining
+        every match before the sort cost more than the ranking itself.
+        """
+        terms = [t.replace('"', "") for t in terms]
+        terms = [t for t in dict.fromkeys(terms) if t.strip()]
+        if not terms or limit < 1:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        if where:
+            q = ("SELECT f.rowid, c.doc_id, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts f"
+                 " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d USING (doc_id)"
+                 " WHERE chunks_fts MATCH ?" + "".join(" AND " + w for w in where) + " ORDER BY s DESC LIMIT ?")
+            return [(int(i), d, float(s)) for i, d, s in self._db.execute(q, [*weights, match, *args, limit])]
+        q = ("SELECT rowid, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
+             " ORDER BY s DESC LIMIT ?")
+        top = self._db.execute(q, [*weights, match, limit]).fetchall()
+        docs = dict(self._db.execute(
+            f"SELECT chunk_id, doc_id FROM chunks WHERE chunk_id IN ({','.join('?' * len(top))})",
+            [i for i, _ in top])) if top else {}
+        return [(int(i), docs[i], float(s)) for i, s in top if i in docs]
+
+
+def meta_text(doc: Document) -> str:
+    """The searchable metadata line of a document: outlet, domain, author, date in words and digits."""
+    parts = [doc.outlet, doc.outlet_domain, doc.author]
+    date = (doc.published or "")[:10]
+    if len(date) == 10 and date[4] == "-" and date[5:7].isdigit() and 1 <= int(date[5:7]) <= 12:
+        parts.append(f"{_MONTHS[int(date[5:7]) - 1]} {int(date[8:10]) if date[8:10].isdigit() else ''} {date[:4]} {date}")
+    return " ".join(p for p in parts if p)
