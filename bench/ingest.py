@@ -39,8 +39,7 @@ def sample_corpus(source: Path, dest: Path, limit: int | None) -> Path:
 
 
 def _first_ingest(corpus: str, index_dir: str, config: Config) -> dict:
-    encoder = _Recording(config.model, device=config.device, batch_size=config.batch_size,
-                         read_tokens=config.embed_tokens)
+    encoder = config.encoder(_Recording)
     t0 = time.perf_counter()
     encoder.encode(["warm up"])
     load_s = time.perf_counter() - t0

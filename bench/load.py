@@ -136,8 +136,8 @@ def _figures(results: list, users: int, wall: float, rss_start: float, rss_end: 
             "busy": sum(1 for o, _ in results if o == "busy"), "errors": sum(errors.values()), "error_kinds": errors,
             "rss_start_mb": rss_start, "rss_end_mb": rss_end,
             "rss_peak_mb": max([rss_start, rss_end] + [r for _, r in samples]),
-            # memory is flat when it stops growing once every user has been served: compare the run's halves
-            "rss_at_half_mb": _rss_at(samples, wall / 2, rss_start), "rss_quarters_mb": [
+            # memory is flat when it stops growing once every user has been served: compare the quarters
+            "rss_quarters_mb": [
                 _rss_at(samples, wall * q / 4, rss_start) for q in (1, 2, 3)] + [rss_end]}
 
 

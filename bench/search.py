@@ -77,7 +77,6 @@ def serve_latency(target: str, config, questions: list[str], budget_s: float = 6
     and in dense mode; p50/p95 latency of each and peak memory. Each mode stops after `budget_s` (at
     least 20 questions), so a slow mode at 1M chunks still finishes."""
     import resource
-    from dataclasses import replace
 
     encoder = config.encoder()
     t0 = time.perf_counter()
@@ -87,7 +86,7 @@ def serve_latency(target: str, config, questions: list[str], budget_s: float = 6
     result = {"open_s": round(open_s, 2)}
     plan = retriever.plan
     for label, mode in (("", plan.mode), ("dense_", "dense")):
-        retriever.plan = replace(plan, mode=mode)
+        retriever.plan = dataclasses.replace(plan, mode=mode)
         for q in questions[:3]:
             retriever.search(q, k=10)
         latencies: list[float] = []

@@ -22,6 +22,7 @@ FAST_TOKENS = 128
 
 def _ingest_and_eval(corpus: str, index_dir: str, config: Config, golden: str) -> dict:
     from index.ingest import ingest
+    from index.layout import IndexDir
     from qa.evaluate import evaluate
     from qa.golden import load_golden
     from qa.retriever import Retriever
@@ -31,17 +32,11 @@ def _ingest_and_eval(corpus: str, index_dir: str, config: Config, golden: str) -
     t0 = time.perf_counter()
     report = ingest([corpus], index_dir, encoder, config.chunk_plan(), index_type=config.index_type)
     seconds = time.perf_counter() - t0
-    retriever = Retriever(_open(index_dir, encoder), encoder, config.rank_plan())
+    retriever = Retriever(IndexDir.open(index_dir, encoder.model_id), encoder, config.rank_plan())
     scores = evaluate(retriever, load_golden(golden), (5, 10)).to_dict()
     retriever.close()
     return {"chunks": report.chunks, "seconds": seconds, "recall@5": scores["recall@5"],
             "recall@10": scores["recall@10"], "mrr@10": scores["mrr@10"]}
-
-
-def _open(index_dir: str, encoder):
-    from index.layout import IndexDir
-
-    return IndexDir.open(index_dir, encoder.model_id)
 
 
 def run(corpus: Path, golden: Path, workdir: Path, config: Config) -> dict:

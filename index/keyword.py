@@ -40,31 +40,23 @@ class KeywordIndex:
         self._db.execute("DELETE FROM chunks_fts")
 
     def search(self, terms: Sequence[str], limit: int, where: Sequence[str] = (), args: Sequence[object] = (),
-               weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
-        """(chunk_id, doc_id, score) of the best `limit` chunks holding any of `terms`, best first.
+               weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, float]]:
+        """(chunk_id, score) of the best `limit` chunks holding any of `terms`, best first.
 
         `where` are SQL conditions on the documents table (aliased `d`) with their `args`.
-        Without them, FTS5 ranks on its own and only the top rows are joined to their
-        documents: at a million chunks a common word matches most rows, and joining
-        every match before the sort cost more than the ranking itself.
+        Without them, FTS5 ranks on its own and nothing is joined: at a million chunks
+        a common word matches most rows, and joining every match to its document before
+        the sort cost more than the ranking itself.
         """
         terms = [t.replace('"', "") for t in terms]
         terms = [t for t in dict.fromkeys(terms) if t.strip()]
         if not terms or limit < 1:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
-        if where:
-            q = ("SELECT f.rowid, c.doc_id, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts f"
-                 " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d USING (doc_id)"
-                 " WHERE chunks_fts MATCH ?" + "".join(" AND " + w for w in where) + " ORDER BY s DESC LIMIT ?")
-            return [(int(i), d, float(s)) for i, d, s in self._db.execute(q, [*weights, match, *args, limit])]
-        q = ("SELECT rowid, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
-             " ORDER BY s DESC LIMIT ?")
-        top = self._db.execute(q, [*weights, match, limit]).fetchall()
-        docs = dict(self._db.execute(
-            f"SELECT chunk_id, doc_id FROM chunks WHERE chunk_id IN ({','.join('?' * len(top))})",
-            [i for i, _ in top])) if top else {}
-        return [(int(i), docs[i], float(s)) for i, s in top if i in docs]
+        joins = " JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d USING (doc_id)" if where else ""
+        q = (f"SELECT f.rowid, -bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts f{joins} WHERE chunks_fts MATCH ?"
+             + "".join(" AND " + w for w in where) + " ORDER BY s DESC LIMIT ?")
+        return [(int(i), float(s)) for i, s in self._db.execute(q, [*weights, match, *args, limit])]
 
 
 def meta_text(doc: Document) -> str:

@@ -202,7 +202,9 @@ class Store:
         the title up favours articles *about* the terms over ones that mention them.
         """
         where, args = _filter_sql(filters) if filters else ([], [])
-        return self.keywords.search(terms, limit, where, args, weights)
+        top = self.keywords.search(terms, limit, where, args, weights)
+        docs = self.chunk_docs([i for i, _ in top])
+        return [(i, docs[i], score) for i, score in top if i in docs]
 
     def outlet_names(self) -> list[tuple[str, str | None]]:
         """Every distinct (outlet, domain) pair, most articles first: what a question may name."""

@@ -74,9 +74,9 @@ class Config:
     index_type: str = "auto"
     password: str | None = None
 
-    def encoder(self) -> Encoder:
-        """The embedding model these settings describe (it loads on first use)."""
-        return Encoder(self.model, device=self.device, batch_size=self.batch_size, read_tokens=self.embed_tokens)
+    def encoder(self, cls: type[Encoder] = Encoder) -> Encoder:
+        """The embedding model these settings describe (it loads on first use); `cls` may be a subclass."""
+        return cls(self.model, device=self.device, batch_size=self.batch_size, read_tokens=self.embed_tokens)
 
     def chunk_plan(self) -> ChunkPlan:
         return ChunkPlan(max_tokens=self.chunk_tokens, overlap_tokens=self.chunk_overlap)
