@@ -172,5 +172,11 @@ def test_an_article_answering_an_uncovered_part_is_pulled_up():
     scores = {"trial-1": 1.0, "trial-2": 0.95, "trial-3": 0.9, "roundup": 0.5}
     parts = [{"trial-1": 1.0, "trial-2": 0.9, "trial-3": 0.9}, {"roundup": 0.8, "trial-3": 0.1}]
     assert _cover(scores, parts, 0.0, k=2) == ["trial-1", "trial-2", "trial-3", "roundup"]
-    assert _cover(scores, parts, 0.5, k=2) == ["trial-1", "roundup", "trial-2", "trial-3"]
+    assert _cover(scores, parts, 0.65, k=2) == ["trial-1", "roundup", "trial-2", "trial-3"]
     assert _cover({"a": 1.0}, [{"x": 1.0}, {"x": 1.0}], 0.5, k=3) == ["a", "x"]  # each article once
+
+
+def test_a_covered_part_keeps_some_pull_for_its_next_article():
+    """One article closes only part of a clause: its runner-up still beats an article answering no part."""
+    scores = {"first": 0.5, "second": 0.5, "off-topic": 0.6}
+    assert _cover(scores, [{"first": 1.0, "second": 1.0}], 0.65, k=3) == ["first", "second", "off-topic"]
