@@ -14,19 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from qa.terms import QUERY_STOPWORDS as STOPWORDS
+
 MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                       "september", "october", "november", "december"), 1)}
 MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
 
-# Words that carry no topic: dropping them keeps the keyword query short (fast) and its scores clean.
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below between both
-but by can could did do does doing down during each either few for from further had has have having he her here hers
-him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our ours out
-over own same she should so some such than that the their theirs them then there these they this those through to too
-under until up very was we were what when where which while who whom whose why will with would you your yours
-according article articles report reports reported reporting published news source sources mentioned
-""".split())
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*")
 _WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
