@@ -20,7 +20,6 @@ MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "
                                       "september", "october", "november", "december"), 1)}
 MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
 
-
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*")
 _WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
 _MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
