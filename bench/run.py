@@ -23,7 +23,6 @@ from index.errors import ConfigError
 from qa.config import Config
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "multihop-rag" / "corpus.jsonl"
-DEFAULT_QUESTIONS = DEFAULT_CORPUS.with_name("questions.jsonl")
 
 
 SECTIONS = ("ingest", "search", "speedup")
@@ -43,7 +42,7 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
     if "speedup" in sections and not golden.is_file():
         raise ConfigError(f"the speedup section needs golden questions at {golden}",
                           "put questions.jsonl beside the corpus, or leave out speedup")
-    asked = _questions(corpus, questions)
+    asked = _questions(golden, corpus, questions)
     sizes = (10_000, 100_000, 1_000_000) if full else (10_000, 100_000)
     result: dict = {"mode": "full" if full else "quick", "machine": _machine(config), "date": time.strftime("%Y-%m-%d")}
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
@@ -84,10 +83,10 @@ def _machine(config: Config) -> str:
     return cpu
 
 
-def _questions(corpus: Path, limit: int) -> list[str]:
-    path = corpus.with_name("questions.jsonl")
-    if path.is_file():
-        with open(path, encoding="utf-8") as fh:
+def _questions(golden: Path, corpus: Path, limit: int) -> list[str]:
+    """The first `limit` golden questions, or questions made from the corpus titles when there are none."""
+    if golden.is_file():
+        with open(golden, encoding="utf-8") as fh:
             return [json.loads(line)["question"] for line, _ in zip(fh, range(limit))]
     with open(corpus, encoding="utf-8") as fh:
         return [f"What happened in: {json.loads(line).get('title', '')}?" for line, _ in zip(fh, range(limit))]

@@ -9,7 +9,7 @@ the writes contend for the interpreter lock), so batches run one after another.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from index.document import Chunk, Document
 from index.embed import Encoder
@@ -41,8 +41,7 @@ def write_pending(index: IndexDir, pending: list[Pending], encoder: Encoder,
     """Embed and commit every pending file's documents; returns (chunks written, texts embedded)."""
     total = sum(len(chunks) for item in pending for _, chunks in item.docs)
     done = written = embedded = 0
-    for batch in _batches(list(_units(pending))):
-        size = _size(batch)
+    for batch, size in _batches(_units(pending)):
         w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
         written, embedded, done = written + w, embedded + e, done + size
         if progress:
@@ -71,24 +70,18 @@ def _units(pending: list[Pending]) -> Iterator[Unit]:
         yield item, piece, True
 
 
-def _batches(units: list[Unit]) -> list[list[Unit]]:
-    """Consecutive units grouped until a group holds BATCH_CHUNKS chunks."""
-    batches: list[list[Unit]] = []
+def _batches(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
+    """Consecutive units grouped until a group holds BATCH_CHUNKS chunks, with each group's chunk count."""
     batch: list[Unit] = []
     size = 0
     for unit in units:
         batch.append(unit)
         size += sum(len(c) for _, c in unit[1])
         if size >= BATCH_CHUNKS:
-            batches.append(batch)
+            yield batch, size
             batch, size = [], 0
     if batch:
-        batches.append(batch)
-    return batches
-
-
-def _size(batch: list[Unit]) -> int:
-    return sum(len(c) for _, docs, _ in batch for _, c in docs)
+        yield batch, size
 
 
 def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple[int, int]:
