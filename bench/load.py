@@ -46,12 +46,12 @@ def main(argv: list[str] | None = None) -> int:
 
     index = Path(args.index)
     if not (index / "newsdesk.sqlite").exists():
-        subprocess.run([sys.executable, "-m", "qa.cli", "ingest", str(ROOT / "seeds"), "--index", str(index), "-q"],
+        subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(ROOT / "seeds"), "--index", str(index), "-q"],
                        cwd=ROOT, check=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_PASSWORD"} | {"PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index", str(index), "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(index), "--port", str(port)],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     try:

@@ -22,7 +22,7 @@ from index.embed import Encoder
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.layout import IndexDir
 from index.store import vec_key
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 
 NOISE = 0.025  # per-dimension std of the noise added to copied vectors
 

@@ -24,8 +24,8 @@ def _ingest_and_eval(corpus: str, index_dir: str, config: Config, golden: str) -
     from index.ingest import ingest
     from index.layout import IndexDir
     from qa.evaluate import evaluate
-    from qa.golden import load_golden
-    from qa.retriever import Retriever
+    from qa.evaluate.golden import load_golden
+    from qa.retrieve.retriever import Retriever
 
     encoder = config.encoder()
     encoder.encode(["warm up"])  # the model load is not ingest speed

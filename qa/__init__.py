@@ -12,6 +12,6 @@ import index  # noqa: F401  (sets the Hugging Face libraries offline before anyt
 from index.store import Filters
 from qa.answer import Answer, Answerer, Citation, ask
 from qa.config import Config, load_config
-from qa.retriever import Hit, Retriever
+from qa.retrieve import Hit, Retriever
 
 __all__ = ["Answer", "Answerer", "Citation", "Config", "Filters", "Hit", "Retriever", "ask", "load_config"]

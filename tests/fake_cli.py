@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 
 import index.embed
-import qa.retriever
-from qa.cli import main
+import qa.retrieve.retriever
 from tests.fakes import HashingEncoder
+from ui.cli import main
 
 
 def _fake_encoder(*args, **kwargs) -> HashingEncoder:
@@ -20,5 +20,5 @@ def _fake_encoder(*args, **kwargs) -> HashingEncoder:
 
 
 if __name__ == "__main__":
-    index.embed.Encoder = qa.retriever.Encoder = _fake_encoder
+    index.embed.Encoder = qa.retrieve.retriever.Encoder = _fake_encoder
     sys.exit(main())

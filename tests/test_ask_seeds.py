@@ -9,9 +9,9 @@ from index.chunk import ChunkPlan
 from index.ingest import ingest
 from index.layout import IndexDir
 from qa.answer import ABSTAIN_TEXT, ask, verify
-from qa.cli import main
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 from tests.conftest import SEEDS
+from ui.cli import main
 
 pytestmark = pytest.mark.model
 

@@ -14,7 +14,7 @@ from tests.conftest import ROOT, SEEDS
 def _run(*args: str, cwd, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
     env.pop("NEWSDESK_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
 
 

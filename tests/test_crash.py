@@ -22,7 +22,7 @@ import pytest
 from index.chunk import chunk_document
 from index.errors import IndexMissing
 from index.layout import IndexDir
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
 from tests.crash_ingest import PLAN, make_corpus
 from tests.fakes import HashingEncoder

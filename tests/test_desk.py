@@ -6,11 +6,11 @@ import pytest
 from index.chunk import ChunkPlan
 from index.ingest import ingest
 from index.layout import IndexDir
-from qa import render
 from qa.answer import Answer, Citation, Quote
-from qa.desk import MAX_UPLOAD_FILES, Desk, UploadRejected, check_uploads, safe_name
-from qa.extractive import ExtractiveAnswerer
-from qa.retriever import Hit, Retriever
+from qa.answer.extractive import ExtractiveAnswerer
+from qa.retrieve.retriever import Hit, Retriever
+from ui import render
+from ui.desk import MAX_UPLOAD_FILES, Desk, UploadRejected, check_uploads, safe_name
 
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from qa.evaluate import evaluate, ndcg_at, ranked_documents, recall_at, reciprocal_rank
-from qa.golden import GoldenError, GoldenQuestion, load_golden
+from qa.evaluate.golden import GoldenError, GoldenQuestion, load_golden
+from qa.evaluate.metrics import evaluate, ndcg_at, ranked_documents, recall_at, reciprocal_rank
 
 
 @dataclass

@@ -16,7 +16,7 @@ from index.errors import IndexCorrupt
 from index.ingest import ingest
 from index.layout import IndexDir
 from index.parse import MAX_FILE_BYTES, discover, parse_file
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
 from tests.crash_ingest import PLAN, make_corpus
 

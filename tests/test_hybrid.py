@@ -12,9 +12,10 @@ from index.errors import ConfigError
 from index.ingest import ingest
 from index.layout import IndexDir
 from index.store import DB_NAME, FORMAT_VERSION, Filters
-from qa.cues import OutletMatcher, clauses, find_dates, keywords, read_cues
-from qa.hybrid import RankPlan, _cover
-from qa.retriever import Retriever
+from qa.config import RankPlan
+from qa.retrieve.cues import OutletMatcher, clauses, find_dates, keywords, read_cues
+from qa.retrieve.hybrid import _cover
+from qa.retrieve.retriever import Retriever
 
 PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
 

@@ -12,7 +12,7 @@ from index.errors import ConfigError
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.ingest import ingest
 from index.layout import IndexDir
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 from tests.test_ingest import _article, _write
 
 PLAN = ChunkPlan(max_tokens=64, overlap_tokens=0)

@@ -10,7 +10,7 @@ from index.chunk import ChunkPlan
 from index.errors import IndexBusy, IndexMismatch, IndexMissing
 from index.ingest import ingest
 from index.layout import IndexDir, write_lock
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 
 PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
 

@@ -18,7 +18,7 @@ import pytest
 from index.parse.fields import canonical_url
 from qa.config import Config
 from qa.evaluate import evaluate
-from qa.golden import load_golden
+from qa.evaluate.golden import load_golden
 from qa.testing import build_retriever
 from tests.conftest import EVAL
 

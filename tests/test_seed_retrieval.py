@@ -6,7 +6,7 @@ import pytest
 from index.chunk import ChunkPlan
 from index.ingest import ingest
 from index.layout import IndexDir
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 
 pytestmark = pytest.mark.model
 

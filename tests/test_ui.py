@@ -18,9 +18,9 @@ import pytest
 from index.chunk import ChunkPlan
 from index.ingest import ingest
 from index.layout import IndexDir
-from qa.desk import Desk
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT, SEEDS
+from ui.desk import Desk
 
 pytestmark = [pytest.mark.model,  # gradio's queue trips pandas deprecation warnings that are not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]

@@ -14,12 +14,12 @@ import pytest
 
 from index.ingest import ingest
 from index.layout import IndexDir
-from qa.desk import MAX_UPLOAD_BYTES, Desk
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
 from tests.crash_ingest import PLAN
 from tests.fakes import HashingEncoder
 from tests.test_ui import _ask, _open, _viewport, browser  # noqa: F401  (browser: the headless Chromium fixture)
+from ui.desk import MAX_UPLOAD_BYTES, Desk
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")
 
@@ -225,7 +225,7 @@ def test_hostile_corpus_runs_no_script_in_the_browser(server, browser):
 
 
 def test_errors_shown_on_the_web_carry_no_server_paths(tmp_path):
-    from qa.desk import public_message
+    from ui.desk import public_message
 
     index = tmp_path / "served" / "index"
     busy = f"index at {index} is being written by pid 7: wait for it, or remove {index}/.lock"

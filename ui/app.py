@@ -1,7 +1,7 @@
 """The chat web UI: the only module that imports gradio.
 
 Layout and event wiring only. Answers, filters, uploads and the corpus summary
-come from `qa.desk.Desk`; every piece of HTML from `qa.render`, which escapes
+come from `ui.desk.Desk`; every piece of HTML from `ui.render`, which escapes
 all article text. The server binds 127.0.0.1 unless told otherwise, never opens
 a share link, and sends no analytics. With a password (NEWSDESK_PASSWORD or the
 `password` setting) every page and API call needs a login; the request queue is
@@ -23,12 +23,12 @@ import gradio as gr  # noqa: E402
 
 from index.errors import NewsdeskError  # noqa: E402
 from index.parse import SUPPORTED_SUFFIXES  # noqa: E402
-from qa import render  # noqa: E402
 from qa.answer import Answer  # noqa: E402
 from qa.config import Config  # noqa: E402
-from qa.desk import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, Desk  # noqa: E402
-from qa.filters import parse_filters  # noqa: E402
-from qa.retriever import Retriever  # noqa: E402
+from qa.retrieve.filters import parse_filters  # noqa: E402
+from qa.retrieve.retriever import Retriever  # noqa: E402
+from ui import render  # noqa: E402
+from ui.desk import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, Desk  # noqa: E402
 
 log = logging.getLogger("newsdesk.ui")
 STYLE = Path(__file__).with_name("style.css")

@@ -23,7 +23,7 @@ from index.parse import SUPPORTED_SUFFIXES
 from index.store import Filters
 from qa.answer import Answer, Answerer, History, ask_stream
 from qa.config import Config
-from qa.retriever import Retriever
+from qa.retrieve.retriever import Retriever
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_BYTES = 5_000_000  # per file: a long article is ~100 KB; a JSONL batch of hundreds fits

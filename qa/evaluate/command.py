@@ -1,8 +1,8 @@
-"""The `newsdesk eval GOLDEN` command: retrieval quality of an index on a golden file.
+"""The logic of `newsdesk eval GOLDEN`: retrieval quality of an index on a golden file.
 
-Prints a table (overall, then per question type) or, with --json, exactly one
-JSON object on stdout. Kept apart from qa/cli.py so the command's formatting
-does not crowd the other commands; cli.py only registers it.
+`run_eval` prints a table (overall, then per question type) or, with --json,
+exactly one JSON object on stdout. The command line (`ui/cli.py`) only declares
+the flags and calls it.
 """
 from __future__ import annotations
 
@@ -12,29 +12,14 @@ from dataclasses import replace
 
 from index.errors import QueryError
 from qa.config import Config
-from qa.evaluate import MRR_DEPTH, NDCG_DEPTH, Report, Scores
-from qa.hybrid import MODES
+from qa.evaluate.metrics import MRR_DEPTH, NDCG_DEPTH, Report, Scores
 
 
-def add_eval_command(sub, index_arg) -> None:
-    p = sub.add_parser("eval", help="measure retrieval on a golden file of questions (recall@k, MRR, nDCG)",
-                       description="Ask every question of GOLDEN (JSON lines or YAML: id, question, evidence) and "
-                       "score the articles found: article recall@k, hit@k, MRR@10, nDCG@10, per question type, "
-                       "and the median search latency.")
-    p.add_argument("golden", metavar="GOLDEN", help="golden file (.jsonl or .yaml)")
-    index_arg(p)
-    p.add_argument("--k", default="5,10,20", metavar="K,K,...", help="recall cut-offs (default 5,10,20)")
-    p.add_argument("--mode", choices=MODES, help="ranking signals (default: search_mode, hybrid)")
-    p.add_argument("--no-cues", action="store_true", help="ignore outlets and dates named in questions")
-    p.add_argument("--misses", type=int, default=0, metavar="N", help="also list N questions that missed evidence")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(run=_cmd_eval)
-
-
-def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    from qa.evaluate import evaluate
-    from qa.golden import load_golden
-    from qa.retriever import Retriever
+def run_eval(args: argparse.Namespace, config: Config) -> int:
+    """Run the eval command for parsed `args` (golden, k, mode, no_cues, misses, json)."""
+    from qa.evaluate.golden import load_golden
+    from qa.evaluate.metrics import evaluate
+    from qa.retrieve.retriever import Retriever
 
     ks = _ks(args.k)
     questions = load_golden(args.golden)  # before the slow model load: a bad file fails fast

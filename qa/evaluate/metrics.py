@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
-from qa.golden import GoldenQuestion
+from qa.evaluate.golden import GoldenQuestion
 
 MRR_DEPTH = NDCG_DEPTH = 10
 

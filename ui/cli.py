@@ -87,9 +87,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     p.set_defaults(run=_cmd_serve)
 
-    from qa.eval_command import add_eval_command
+    from qa.config import MODES
 
-    add_eval_command(sub, _index_arg)
+    p = sub.add_parser("eval", help="measure retrieval on a golden file of questions (recall@k, MRR, nDCG)",
+                       description="Ask every question of GOLDEN (JSON lines or YAML: id, question, evidence) and "
+                       "score the articles found: article recall@k, hit@k, MRR@10, nDCG@10, per question type, "
+                       "and the median search latency.")
+    p.add_argument("golden", metavar="GOLDEN", help="golden file (.jsonl or .yaml)")
+    _index_arg(p)
+    p.add_argument("--k", default="5,10,20", metavar="K,K,...", help="recall cut-offs (default 5,10,20)")
+    p.add_argument("--mode", choices=MODES, help="ranking signals (default: search_mode, hybrid)")
+    p.add_argument("--no-cues", action="store_true", help="ignore outlets and dates named in questions")
+    p.add_argument("--misses", type=int, default=0, metavar="N", help="also list N questions that missed evidence")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(run=_cmd_eval)
+
     from bench.command import add_bench_command
 
     add_bench_command(sub)
@@ -108,7 +120,7 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace):
-    from qa.filters import parse_filters
+    from qa.retrieve.filters import parse_filters
 
     return parse_filters(args.outlet, args.topic, args.since, args.until)
 
@@ -142,7 +154,7 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_search(args: argparse.Namespace, config: Config) -> int:
-    from qa.retriever import Retriever, validate_question
+    from qa.retrieve.retriever import Retriever, validate_question
 
     question, filters = validate_question(args.question), _filters(args)  # before the slow model load
     retriever = Retriever.open(config.index_dir, config)
@@ -161,7 +173,7 @@ def _cmd_search(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from qa.answer import ask
-    from qa.retriever import Retriever, validate_question
+    from qa.retrieve.retriever import Retriever, validate_question
 
     question, filters = validate_question(args.question), _filters(args)  # before the slow model load
     retriever = Retriever.open(config.index_dir, config)
@@ -179,8 +191,14 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    from qa.evaluate.command import run_eval
+
+    return run_eval(args, config)
+
+
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    from qa.retriever import Retriever
+    from qa.retrieve.retriever import Retriever
     from ui.app import serve
 
     serve(Retriever.open(config.index_dir, config), config, host=args.host, port=args.port)

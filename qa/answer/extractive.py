@@ -19,12 +19,12 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from index.chunk import split_sentences
-from qa.answer import ABSTAIN_TEXT, Answer, Citation, Quote
-from qa.conversation import Query
-from qa.retriever import Hit
-from qa.terms import capitalised_terms, content_terms
+from qa.answer.conversation import Query
+from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, Quote
+from qa.retrieve.retriever import Hit
+from qa.retrieve.terms import capitalised_terms, content_terms
 
-# Calibrated with `python -m qa.calibrate --answerable 300` on the 609-article MultiHop-RAG corpus (k=5): at 0.25,
+# Calibrated with `python -m qa.answer.calibrate --answerable 300` on the 609-article MultiHop-RAG corpus (k=5): at 0.25,
 # the widest gap, the answerer abstained on 93.4% of the 243 null questions and refused 5.7% of 300 answerable ones
 # (0.24 gave 88.9% and 4.7%).
 THRESHOLD = 0.25

@@ -1,12 +1,12 @@
-"""Cited answers: the `Answer` and `Citation` records, the `Answerer` interface, and `ask`.
+"""Cited answers as records: `Answer`, `Citation`, `Quote`, the `Answerer` interface, and `verify`.
 
-`ask` resolves a follow-up against the conversation, retrieves passages, and
-hands them to an `Answerer`, which composes the answer text with [n] markers.
-The default answerer is extractive (`qa.extractive`): every sentence it writes
+An `Answerer` composes the answer text with [n] markers from retrieved passages.
+The default one is extractive (`qa.answer.extractive`): every sentence it writes
 is quoted verbatim from a cited passage. A generative answerer (a chat model
 behind an OpenAI-compatible endpoint, say) plugs in behind the same interface;
 whatever it writes, its citations must still quote passages exactly, so the
-UI can highlight them and `verify` can check them.
+UI can highlight them and `verify` can check them. This module imports no
+answerer: answerers import it.
 """
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from index.store import Filters
-from qa.conversation import Query, resolve
-from qa.retriever import Hit, Retriever
+from qa.answer.conversation import Query
+from qa.retrieve.retriever import Hit
 
 ABSTAIN_TEXT = "The indexed articles don't answer this."
 History = Iterable[Mapping[str, Any]]  # chat messages: {"role": "user" | "assistant", "content": ...}
@@ -94,48 +93,6 @@ class Answerer(Protocol):
     """
 
     def stream(self, query: Query, hits: Sequence[Hit]) -> Iterator[str | Answer]: ...
-
-
-def ask(question: str, history: History | None = None, retriever: Retriever | None = None,
-        filters: Filters | None = None, k: int = 5, answerer: Answerer | None = None) -> Answer:
-    """Answer `question` (asked after the chat `history`) from the index behind `retriever`."""
-    answer = None
-    for piece in ask_stream(question, history, retriever, filters, k, answerer):
-        if isinstance(piece, Answer):
-            answer = piece
-    assert answer is not None, "an Answerer must end its stream with the Answer"
-    return answer
-
-
-def ask_stream(question: str, history: History | None = None, retriever: Retriever | None = None,
-               filters: Filters | None = None, k: int = 5, answerer: Answerer | None = None) -> Iterator[str | Answer]:
-    """Like `ask`, but yields the answer text piece by piece, then the `Answer`.
-
-    `k` is how many passages the answer may draw on: more finds facts spread over
-    several articles, and costs a little time to score their sentences.
-    """
-    from qa.extractive import ExtractiveAnswerer
-    from qa.retriever import validate_question
-
-    question = validate_question(question)
-    retriever = retriever or Retriever.open()
-    answerer = answerer or ExtractiveAnswerer(retriever.encoder)
-    query = resolve(question, history, similarity=_name_similarity(retriever))
-    hits = retriever.search(query.text, k=k, filters=filters)
-    yield from answerer.stream(query, hits)
-
-
-def _name_similarity(retriever: Retriever):
-    """Which old name a follow-up's new name replaces: the one closest in embedding space."""
-    encode = getattr(retriever.encoder, "encode", None)
-    if encode is None:
-        return None
-
-    def similarity(name: str, old: Sequence[str]) -> list[float]:
-        vectors = encode([name, *old])
-        return [float(vectors[0] @ v) for v in vectors[1:]]
-
-    return similarity
 
 
 def verify(answer: Answer, documents: Mapping[str, str]) -> list[str]:

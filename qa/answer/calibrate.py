@@ -1,6 +1,6 @@
 """Calibrating when the extractive answerer abstains, on questions with known answerability.
 
-    python -m qa.calibrate --index /tmp/nd-dev-index --questions ../shared/eval/multihop-rag/questions.jsonl
+    python -m qa.answer.calibrate --index /tmp/nd-dev-index --questions ../shared/eval/multihop-rag/questions.jsonl
 
 Each question (a JSON line with `question` and `type`; type `null_query` marks
 one the corpus cannot answer) is retrieved and scored like `ask` does; the best
@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from qa.conversation import resolve
-from qa.extractive import THRESHOLD, ExtractiveAnswerer
-from qa.retriever import Retriever
+from qa.answer.conversation import resolve
+from qa.answer.extractive import THRESHOLD, ExtractiveAnswerer
+from qa.retrieve.retriever import Retriever
 
 NULL_TYPE = "null_query"
 
@@ -45,7 +45,7 @@ def rates(null: Sequence[float], answerable: Sequence[float], threshold: float) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m qa.calibrate", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m qa.answer.calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("--index", required=True, metavar="DIR")
     p.add_argument("--questions", required=True, metavar="JSONL")
     p.add_argument("--answerable", type=int, default=400, help="answerable questions sampled (default 400)")

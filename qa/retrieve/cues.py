@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from qa.terms import QUERY_STOPWORDS as STOPWORDS
+from qa.retrieve.terms import QUERY_STOPWORDS as STOPWORDS
 
 MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                       "september", "october", "november", "december"), 1)}

@@ -13,8 +13,8 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
-from qa.desk import CorpusSummary
-from qa.retriever import Hit
+from qa.retrieve.retriever import Hit
+from ui.desk import CorpusSummary
 
 CONTEXT_CHARS = 280  # passage text shown on each side of the quoted sentences
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -11,7 +11,7 @@ import re
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 # Words that carry no topic in a search: dropping them keeps the keyword query short (fast) and its BM25 scores
-# clean (qa.cues.keywords). It keeps "may" and "us", which a news question may mean as May and the US.
+# clean (qa.retrieve.cues.keywords). It keeps "may" and "us", which a news question may mean as May and the US.
 QUERY_STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between both
 but by can could did do does doing down during each either few for from further had has have having he her here hers

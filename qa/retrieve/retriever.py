@@ -2,7 +2,7 @@
 
 The retriever embeds the question with the same model the index was built with,
 searches the vector index and the keyword index (both inside any metadata
-filter), lets `qa.hybrid` fuse them per article with the question's news cues,
+filter), lets `qa.retrieve.hybrid` fuse them per article with the question's news cues,
 and joins each hit with its document's citation fields. It never writes to the index.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ from index.embed import Encoder
 from index.errors import QueryError
 from index.layout import IndexDir
 from index.store import Filters
-from qa.config import Config, load_config
-from qa.cues import OutletMatcher, clauses, read_cues
-from qa.hybrid import RankPlan, rank
+from qa.config import Config, RankPlan, load_config
+from qa.retrieve.cues import OutletMatcher, clauses, read_cues
+from qa.retrieve.hybrid import rank
 
 MAX_QUESTION_CHARS = 2000
 

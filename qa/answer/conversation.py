@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from qa.terms import STOPWORDS, content_terms
+from qa.retrieve.terms import STOPWORDS, content_terms
 
 _LEAD_IN = re.compile(
     r"^\s*(?:(?:and|but|also|ok(?:ay)?)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|same\s+for|and)?\b[\s,:]*",

@@ -1,0 +1,103 @@
+"""The import rules of docs/ARCHITECTURE.md, checked on the source: data and imports flow one way.
+
+Every `import` and `from ... import` in index/, qa/, ui/ and bench/ (lazy ones
+inside functions included) is read with `ast`; each module may import only the
+floors below its own, and no two modules import each other, directly or round
+a longer circle.
+"""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("index", "qa", "ui", "bench")
+
+# Who may import whom, by the first two parts of a module name (a floor). Everything also imports itself.
+ALLOWED = {
+    "index": {"index"},
+    "qa.config": {"index"},
+    "qa.retrieve": {"index", "qa.config"},
+    "qa.answer": {"index", "qa.config", "qa.retrieve"},
+    "qa.evaluate": {"index", "qa.config", "qa.retrieve", "qa.answer"},
+    "qa": {"index", "qa.config", "qa.retrieve", "qa.answer", "qa.evaluate"},  # qa/__init__ and qa/testing re-export
+    "bench": {"bench", "index", "qa.config", "qa.retrieve", "qa.answer", "qa.evaluate"},
+    "ui": {"ui", "bench", "index", "qa", "qa.config", "qa.retrieve", "qa.answer", "qa.evaluate"},
+}
+# Entry points: run with `python -m`, never imported, so they may start the command line from any floor.
+ENTRY_POINTS = {"qa.__main__", "ui.__main__"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:  # `from index.parse import fields` imports the module index.parse.fields
+                sub = f"{node.module}.{alias.name}"
+                names.add(sub if sub in modules else node.module)
+    return {n for n in names if n.split(".")[0] in PACKAGES}
+
+
+def _floor(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] == "qa" and len(parts) > 1 and parts[1] in ("config", "retrieve", "answer", "evaluate"):
+        return f"qa.{parts[1]}"
+    return parts[0]
+
+
+MODULES = _modules()
+GRAPH = {m: {i for i in _imports(p, set(MODULES)) if i in MODULES and i != m} for m, p in MODULES.items()}
+
+
+def test_modules_import_only_lower_floors():
+    wrong = []
+    for module in sorted(set(MODULES) - ENTRY_POINTS):
+        floor = _floor(module)
+        allowed = ALLOWED[floor] | {floor}
+        wrong += [f"{module} ({floor}) imports {i}; {floor} may import only {sorted(allowed)}"
+                  for i in sorted(GRAPH[module]) if _floor(i) not in allowed]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_import_circles():
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    circles = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(GRAPH[module]):
+            if state.get(target) == 1:
+                circles.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target, path + [target])
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module, [module])
+    assert not circles, "import circles: " + "; ".join(" -> ".join(c) for c in circles)
+
+
+def test_each_module_imports_on_its_own():
+    """A fresh interpreter per module: an import order that only works after another import is caught."""
+    importable = sorted(m for m in MODULES if m not in ENTRY_POINTS and m != "ui.app")  # ui.app: gradio, tested in test_ui
+    script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    failures = []
+    for module in importable:
+        done = subprocess.run([sys.executable, "-c", script, module], cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            failures.append(f"{module}: {done.stderr.strip().splitlines()[-1]}")
+    assert not failures, "\n".join(failures)
