@@ -1,7 +1,9 @@
 """The records that flow through the pipeline: a parsed `Document` and its `Chunk`s.
 
 Both are small frozen value objects. A document's id is its canonical url when it
-has one, else its path relative to the ingested folder; `content_hash` decides
+has one, else `local_id`: its path relative to the ingested folder, `@`, and a tag
+of the file's absolute path (so files of the same name in two folders never share
+an id); `content_hash` decides
 whether a re-ingest must re-chunk and re-embed it. A chunk knows the exact
 character span of its text inside `Document.text`, so a citation can always be
 traced back to the stored article and highlighted.
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +75,14 @@ class Chunk:
     def make_id(doc_id: str, start: int, end: int, text: str) -> int:
         digest = hashlib.blake2b(f"{doc_id}\x00{start}\x00{end}\x00{text}".encode("utf-8"), digest_size=8).digest()
         return int.from_bytes(digest, "big") >> 1  # keep it positive in a signed int64
+
+
+def local_id(name: str, path: Path) -> str:
+    """The id of a document without a url: its file's name as ingested, `@`, a tag of the file's absolute path.
+
+    The tag (48 bits of a hash of the resolved path) makes ids unique per source
+    file across ingest roots (`d1/story.md` and `d2/story.md` never share one) and
+    stable: re-ingesting the same file from the same folder gives the same id.
+    """
+    real = os.fsencode(Path(path).resolve())
+    return f"{name}@{hashlib.blake2b(real, digest_size=6).hexdigest()}"

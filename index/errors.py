@@ -47,3 +47,11 @@ class ConfigError(NewsdeskError):
 
 class QueryError(NewsdeskError):
     """A question or search option is unusable (empty, too long, bad filter)."""
+
+
+class IndexRefused(NewsdeskError):
+    """A folder cannot serve as an index as asked: it holds other files, is a file, or overlaps the articles."""
+
+
+class IndexUnwritable(NewsdeskError):
+    """The index is intact but cannot be written now: no permission, a read-only disk, or a full disk."""

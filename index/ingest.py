@@ -3,14 +3,20 @@
 A file whose bytes are unchanged is not even parsed; a document whose content
 hash is unchanged is not re-chunked; a passage whose embedded text is already
 stored is not re-embedded. Changed documents are replaced, documents dropped
-from a changed file are removed, and with `sync=True` documents whose files are
-gone from the ingested folders are removed too. Work is committed in batches of
-whole files, so an interrupted ingest keeps every finished batch and the next
-run picks up where it stopped. A file that fails to parse is reported and its
-previously indexed documents are kept.
+from a changed file are removed, and with `sync=True` documents whose files were
+positively seen gone (under the paths given, nowhere else) are removed too. Work
+is committed in batches of whole files, so an interrupted ingest keeps every
+finished batch and the next run picks up where it stopped. A file that fails to
+parse is reported and its previously indexed documents are kept.
+
+Uploads (`uploads=True`, the web UI's files) may add documents but never replace
+one that is indexed from another file: such a document is skipped and named in
+`IngestReport.refused`. The index folder and the article paths may not overlap
+(`index.folder.check_overlap`), and `--rebuild` replaces only newsdesk's own files.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -22,10 +28,14 @@ from typing import Iterable
 from index.chunk import ChunkPlan, chunk_documents
 from index.embed import Encoder
 from index.errors import ParseError
-from index.layout import MANIFEST_NAME, IndexDir, write_lock
-from index.store import DB_NAME
-from index.writer import Pending, ProgressFn, write_pending
+from index.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim, finish_interrupted_swap
+from index.folder import swap_in
+from index.layout import IndexDir, write_lock
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover, parse_file_report
+from index.parse.source import NotRegular, Oversized, read_regular
+from index.writer import Pending, ProgressFn, write_pending
+
+REFUSED = "skipped {id}: an article with this {what} is already indexed from another source"
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
@@ -40,6 +50,7 @@ class IngestReport:
     warnings: tuple[str, ...] = ()
     total_documents: int = 0
     total_chunks: int = 0
+    refused: tuple[str, ...] = ()  # uploads only: documents skipped because another source holds their id
 
     def summary(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
@@ -49,63 +60,79 @@ class IngestReport:
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
            sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
-           index_type: str | None = None) -> IngestReport:
+           index_type: str | None = None, uploads: bool = False, wait: float = 0.0) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
-    `rebuild=True` builds a fresh index beside the old one (for a model or format
-    change) and swaps it in only when complete; until then the old one serves.
-    `index_type` (auto, flat, ivf-sq8) overrides the size-based choice of vector
-    index and is remembered by the index; None keeps what the index has.
+    `rebuild=True` builds a fresh index inside the old one (for a model or format
+    change), with the old index's uploads, and swaps its files in only when
+    complete; until then the old one serves. `index_type` (auto, flat, ivf-sq8)
+    overrides the size-based choice of vector index and is remembered by the
+    index; None keeps what the index has. `uploads=True` applies the upload rule
+    (add, never replace another source's document). `wait` is how many seconds to
+    wait for another writer before giving up with `IndexBusy`.
     """
-    paths = [Path(p) for p in paths]
+    paths, index_dir = [Path(p) for p in paths], Path(index_dir)
+    check_overlap(index_dir, paths)
+    if not rebuild:
+        check_folder(index_dir)  # before the lock file is written into it
     if rebuild:
-        return _rebuild(paths, Path(index_dir), encoder, plan, progress, index_type)
+        return _rebuild(paths, index_dir, encoder, plan, progress, index_type, wait)
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
-    index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
-    try:
-        with write_lock(index.path):
-            counts, errors, warnings, pending = _plan(index, files, encoder, plan, sync)
+    with write_lock(index_dir, wait):
+        index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
+        try:
+            counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads)
+            if sync:
+                warnings += _sync(index, paths, {str(path.resolve()) for _, path in files}, counts, pending)
             warnings = [str(e) for e in skipped] + warnings
             written, embedded = write_pending(index, pending, encoder, progress)
             if written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt:
                 index.save()
             totals = index.store.counts()
-    finally:
-        index.close()
+        finally:
+            index.close()
     return IngestReport(counts["added"], counts["updated"], counts["unchanged"], counts["removed"], written,
                         embedded, time.perf_counter() - t0, tuple(errors), tuple(warnings),
-                        totals["documents"], totals["chunks"])
+                        totals["documents"], totals["chunks"], tuple(refused))
 
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
-             progress: ProgressFn | None, index_type: str | None) -> IngestReport:
-    fresh = target.with_name(target.name + ".rebuild")
-    old = target.with_name(target.name + ".old")
-    with write_lock(target):
-        if (fresh / MANIFEST_NAME).is_file() and not (target / DB_NAME).is_file():
-            _swap(target, fresh, old)  # an earlier rebuild finished but died before its swap: finish that first
+             progress: ProgressFn | None, index_type: str | None, wait: float) -> IngestReport:
+    """A fresh index built in `target/.rebuild` from `paths` and the old index's uploads, then swapped in.
+
+    Refused for a folder holding files newsdesk did not write; only the index's own
+    files are replaced, so `uploads/` (re-ingested into the new index) stays.
+    """
+    check_folder(target, rebuild=True)
+    fresh = target / REBUILD_NAME
+    with write_lock(target, wait):
+        claim(target)
+        finish_interrupted_swap(target)  # an earlier rebuild died in its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
         report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type)
-        _swap(target, fresh, old)
+        uploads = target / UPLOADS_NAME
+        if uploads.is_dir() and any(uploads.iterdir()):
+            report = _merged(report, ingest([uploads], fresh, encoder, plan, progress=progress, uploads=True))
+        swap_in(target, fresh)
     return report
 
 
-def _swap(target: Path, fresh: Path, old: Path) -> None:
-    """Put the complete index `fresh` in place of `target` (the lock file of `target` moves aside with it)."""
-    shutil.rmtree(old, ignore_errors=True)
-    os.rename(target, old)
-    os.rename(fresh, target)
-    shutil.rmtree(old)
+def _merged(a: IngestReport, b: IngestReport) -> IngestReport:
+    """One report for two runs into the same index (b ran last, so its totals stand)."""
+    return IngestReport(a.added + b.added, a.updated + b.updated, a.unchanged + b.unchanged, a.removed + b.removed,
+                        a.chunks + b.chunks, a.embedded + b.embedded, a.seconds + b.seconds, a.errors + b.errors,
+                        a.warnings + b.warnings, b.total_documents, b.total_chunks, a.refused + b.refused)
 
 
-def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, sync: bool):
+def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, uploads: bool):
     """Decide, per document, whether it is added, updated, unchanged or removed; chunk what must be embedded.
 
     One id, one document: within a run the first file to provide an id owns it,
     except that a full article takes an id over from a `related` stub; a later
-    duplicate article is reported, a later stub dropped quietly.
+    duplicate article is reported, a later stub dropped quietly. For uploads, an
+    id stored from another file is never taken over (see the module docstring).
     """
     store = index.store
     known_files = store.file_hashes()
@@ -114,15 +141,15 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
     owner: dict[str, tuple[Pending | None, str]] = {}  # doc_id -> (pending item or None if unchanged, kind)
     errors: list[ParseError] = []
     warnings: list[str] = []
+    refused: list[str] = []
     pending: list[Pending] = []
-    seen_files: set[str] = set()
     for root, path in files:
         key = str(path.resolve())
-        seen_files.add(key)
         try:
             sha = _sha256(path)
-        except OSError as exc:
-            errors.append(ParseError(str(path), f"cannot be read ({exc.strerror})", "check that the file is readable"))
+        except (OSError, NotRegular) as exc:
+            errors.append(ParseError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})",
+                                     "check that it is a readable article file"))
             continue
         if known_files.get(key) == sha:
             for doc_id in store.docs_of_file(key):
@@ -136,6 +163,13 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
             continue  # keep whatever this file indexed before
         item = Pending(key, str(root.resolve()), sha)
         for doc in docs:
+            old = stored.get(doc.doc_id)
+            if old and old[1] != key and (uploads or doc.url is None):
+                # An upload never replaces another source's document; a url-less id held by another file
+                # can only be a hash collision of two paths, and two files must never share an id.
+                if doc.kind == "article":
+                    refused.append(REFUSED.format(id=doc.doc_id, what="url" if doc.url else "id"))
+                continue
             held = owner.get(doc.doc_id)
             if held is not None:
                 if doc.kind == "related":
@@ -146,7 +180,6 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
                 if held[0] is not None:  # the stub waits in another file's batch: take it out
                     held[0].docs = [(d, c) for d, c in held[0].docs if d.doc_id != doc.doc_id]
             owner[doc.doc_id] = (item, doc.kind)
-            old = stored.get(doc.doc_id)
             if old and old[0] == doc.content_hash and old[1] == key:
                 status[doc.doc_id] = "unchanged"
                 continue
@@ -156,25 +189,52 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
             if doc_id not in owner:
                 item.drop.append(doc_id)
                 status[doc_id] = "removed"
+        if uploads and not item.docs and not store.docs_of_file(key):
+            continue  # an upload that adds nothing is not recorded, so the desk can remove its file
         pending.append(item)
-    if sync:
-        roots = {str(root.resolve()) for root, _ in files}
-        vanished = [f for r in roots for f in store.files_under(r) if f not in seen_files]
-        if vanished:
-            item = Pending("", "", "", forget=vanished)
-            for doc_id in (d for f in vanished for d in store.docs_of_file(f) if d not in owner):
-                item.drop.append(doc_id)
-                status[doc_id] = "removed"
-            pending.append(item)
     docs = [doc for item in pending for doc, _ in item.docs]
     chunked = iter(chunk_documents(docs, encoder.tokenizer, plan, encoder.max_tokens))
     for item in pending:
         item.docs = [(doc, next(chunked)) for doc, _ in item.docs]
     counts = {name: sum(1 for v in status.values() if v == name) for name in ("added", "updated", "unchanged", "removed")}
-    return counts, errors, warnings, pending
+    return counts, errors, warnings, pending, refused
+
+
+def _sync(index: IndexDir, paths: list[Path], seen: set[str], counts: dict[str, int],
+          pending: list[Pending]) -> list[str]:
+    """Plan the removal of documents whose files are gone; returns warnings for files it could not check.
+
+    Only stored files under the paths given are candidates (a file named as PATH
+    is its own only candidate), and only a file whose absence the file system
+    confirms (`lstat` says it does not exist) is forgotten. A file that exists but
+    was not read (an unreadable folder, a link no longer followed) keeps its documents.
+    """
+    store = index.store
+    candidates: set[str] = set()
+    for given in paths:
+        real = given.resolve()
+        candidates.update(store.files_under(str(real)) if given.is_dir() else [str(real)])
+    gone, warnings = [], []
+    for file in sorted(candidates - seen):
+        try:
+            os.lstat(file)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                gone.append(file)
+                continue
+            warnings.append(f"{file}: cannot be checked ({exc.strerror}); its articles are kept")
+    rewritten = {doc.doc_id for item in pending for doc, _ in item.docs}  # moved to a file read in this run
+    item = Pending("", "", "", forget=gone)
+    item.drop = [d for f in gone for d in store.docs_of_file(f) if d not in rewritten]
+    if gone:
+        pending.append(item)
+    counts["removed"] += len(item.drop)
+    return warnings
 
 
 def _sha256(path: Path) -> str:
-    if path.stat().st_size > MAX_JSONL_BYTES:
-        return f"oversized:{path.stat().st_size}:{path.stat().st_mtime_ns}"  # the parser reports it; no need to read it
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's sha256, read through the same type and size checks as parsing (no FIFO, no device)."""
+    try:
+        return hashlib.sha256(read_regular(path, MAX_JSONL_BYTES)).hexdigest()
+    except Oversized as exc:
+        return f"oversized:{exc.size}:{path.stat().st_mtime_ns}"  # the parser reports it; no need to read it

@@ -4,6 +4,7 @@
     INDEX_DIR/vectors.faiss     the vector index, derived from the store
     INDEX_DIR/manifest.json     model, dimension, metric, counts, format version, checksums
     INDEX_DIR/.lock             held by the one process that writes
+    INDEX_DIR/.newsdesk-index   the marker that newsdesk made this folder an index (see `index.folder`)
 
 The store's generation counter is bumped by every committed write batch and the
 manifest records the generation the vector file was saved at. If they differ (a
@@ -16,10 +17,15 @@ rebuilt from the store, which is the source of truth, with a warning, and the
 next ingest writes it again. A damaged store cannot be rebuilt from anything
 but the articles, so it is refused with `IndexCorrupt` and the rebuild command.
 No file here is a pickle: SQLite, FAISS's own binary format and JSON.
+
+A reader (the server, a `Retriever`) calls `refresh` before each search: when
+another process has written a newer generation (the manifest says so) it reopens
+what is derived from the files, so new articles are found without a restart.
+Write failures are reported as what they are (read-only, disk full, locked), never
+as damage: following "rebuild it" for a full disk would only make things worse.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -27,17 +33,18 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
+from index.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexRefused
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
+from index.folder import MANIFEST_NAME, VECTORS_NAME, check_folder, claim, corrupt_store, os_error, storage_error
+from index.folder import write_lock  # noqa: F401  (re-exported: where writers have always found it)
 from index.store import DB_NAME, FORMAT_VERSION, Store
 
-VECTORS_NAME = "vectors.faiss"
-MANIFEST_NAME = "manifest.json"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 log = logging.getLogger("newsdesk.index")
@@ -51,6 +58,7 @@ class IndexDir:
         self.store = store
         self._vectors: VectorIndex | None = None
         self.vectors_rebuilt = False  # the vector file was missing, stale or damaged: an ingest should save
+        self._seen = _Seen.now(path)
 
     @classmethod
     def open(cls, path: Path | str, model_id: str | None = None) -> "IndexDir":
@@ -59,6 +67,8 @@ class IndexDir:
         Raises `IndexCorrupt` when the store is damaged (see the module docstring).
         """
         path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise IndexRefused(f"--index {path} is a file, not an index folder", "give the folder the index was built in")
         if not (path / DB_NAME).is_file():
             raise IndexMissing(f"no index at {path}", f"run `newsdesk ingest FOLDER --index {path}` first")
         store = _open_store(path)
@@ -75,7 +85,12 @@ class IndexDir:
     def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None) -> "IndexDir":
         """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) is remembered."""
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        check_folder(path)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            claim(path)
+        except OSError as exc:
+            raise os_error(path, exc) from exc
         store = _open_store(path)
         with _closed_on_error(store, path):
             if "model" not in store.meta():
@@ -111,6 +126,27 @@ class IndexDir:
     @property
     def generation(self) -> int:
         return int(self.store.meta().get("generation", "0"))
+
+    def refresh(self) -> bool:
+        """Pick up what another process has written since this index was opened; True when something was reloaded.
+
+        Cheap when nothing changed (two `stat` calls). When the store file was
+        replaced (a rebuild), the store is reopened; when the manifest vouches for
+        a newer generation, the vector index is reloaded on next use. Any other
+        derived reader (a keyword engine with its own files) reloads here too.
+        While an ingest is between commits (store ahead of the manifest) the loaded
+        vectors stay in use: the store's join drops hits on removed chunks.
+        """
+        seen = _Seen.now(self.path)
+        if seen == self._seen:
+            return False
+        if seen.db != self._seen.db and seen.db is not None:
+            old, self.store = self.store, _open_store(self.path)
+            old.close()
+        self._seen = seen
+        if self._vectors is not None and self.manifest().get("generation") == self.generation:
+            self._vectors = None
+        return True
 
     def vectors(self) -> VectorIndex:
         """The vector index, loaded from its file, or rebuilt from the store when the file is stale."""
@@ -181,6 +217,12 @@ class IndexDir:
 
         The index type is fitted to the corpus size first (see `fit_index_type`).
         """
+        try:
+            self._save()
+        except OSError as exc:
+            raise os_error(self.path, exc) from exc
+
+    def _save(self) -> None:
         self.fit_index_type()
         vectors = self.vectors()
         file = self.path / VECTORS_NAME
@@ -201,6 +243,7 @@ class IndexDir:
         tmp.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         os.replace(tmp, self.path / MANIFEST_NAME)
         self.vectors_rebuilt = False
+        self._seen = _Seen.now(self.path)
 
     def close(self) -> None:
         self.store.close()
@@ -208,37 +251,15 @@ class IndexDir:
 
 @contextmanager
 def _closed_on_error(store: Store, path: Path) -> Iterator[None]:
-    """Close `store` if opening fails; a damaged database becomes IndexCorrupt with the rebuild command."""
+    """Close `store` if opening fails; a database error becomes its honest `NewsdeskError` (see `storage_error`)."""
     try:
         yield
     except sqlite3.DatabaseError as exc:
         store.close()
-        raise corrupt_store(path, exc) from exc
+        raise storage_error(path, exc) from exc
     except BaseException:
         store.close()
         raise
-
-
-@contextmanager
-def write_lock(path: Path) -> Iterator[None]:
-    """Exclusive right to write the index folder `path`; a second writer fails at once, clearly."""
-    path.mkdir(parents=True, exist_ok=True)
-    fh = open(path / ".lock", "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise IndexBusy(f"index at {path} is being written by {holder}",
-                            "wait for that ingest to finish, or use another --index") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"newsdesk pid {os.getpid()}")
-        fh.flush()
-        yield
-    finally:
-        fh.close()
 
 
 def _spec(recorded: object) -> IndexSpec | None:
@@ -256,7 +277,7 @@ def _open_store(path: Path) -> Store:
     try:
         return Store(db)
     except sqlite3.DatabaseError as exc:
-        raise corrupt_store(path, exc) from exc
+        raise storage_error(path, exc) from exc
 
 
 def _check_sqlite_header(path: Path, db: Path) -> None:
@@ -285,10 +306,24 @@ def _check_sqlite_header(path: Path, db: Path) -> None:
         raise corrupt_store(path, f"truncated: {size:,} bytes of {pages * page_size:,}")
 
 
-def corrupt_store(path: Path, cause: object) -> IndexCorrupt:
-    """The error for a damaged `newsdesk.sqlite` (also used by the CLI for damage found mid-query)."""
-    return IndexCorrupt(f"the index database {path / DB_NAME} is damaged ({cause})",
-                        f"rebuild it from the articles: `newsdesk ingest FOLDER --index {path} --rebuild`")
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What `refresh` compares: the store file's identity and the manifest's version on disk."""
+
+    db: tuple[int, int] | None
+    manifest: tuple[int, int, int] | None
+
+    @staticmethod
+    def now(path: Path) -> "_Seen":
+        return _Seen(_stat(path / DB_NAME, lambda s: (s.st_dev, s.st_ino)),
+                     _stat(path / MANIFEST_NAME, lambda s: (s.st_ino, s.st_size, s.st_mtime_ns)))
+
+
+def _stat(path: Path, pick):
+    try:
+        return pick(os.stat(path))
+    except OSError:
+        return None
 
 
 def _sha256(path: Path) -> str:

@@ -10,8 +10,10 @@ see the same documents. This module never embeds and never touches FAISS.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +23,14 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from index.document import Chunk, Document
+from index.errors import QueryError
+from index.folder import DB_NAME  # noqa: F401  (re-exported; index.folder names every file of an index)
 from index.keyword import SCHEMA as KEYWORD_SCHEMA
 from index.keyword import KeywordIndex
 
-FORMAT_VERSION = 2  # 2: chunks_fts added (a version-1 store is upgraded in place, no re-embedding)
-DB_NAME = "newsdesk.sqlite"
+FORMAT_VERSION = 3
+"""2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`).
+Older stores are upgraded in place at open, without re-embedding (see `_upgrade_from_2`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,8 +85,36 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
 
+    def __post_init__(self) -> None:
+        """Check every field, so a mistake (`outlets="Forbes"`, `date_from="2024-02-30"`) is an error, not a wrong answer."""
+        for name in ("outlets", "topics"):
+            value = getattr(self, name)
+            if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) \
+                    or not all(isinstance(v, str) for v in value):
+                raise QueryError(f"Filters {name} must be a tuple of names, got {value!r}",
+                                 f"write {name}=({value!r},)" if isinstance(value, str) else f"write {name}=('name', ...)")
+            object.__setattr__(self, name, tuple(value))
+        for name in ("date_from", "date_to"):
+            object.__setattr__(self, name, _checked_date(name, getattr(self, name)))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QueryError(f"the date range {self.date_from}..{self.date_to} is empty", "put the earlier date first")
+
     def __bool__(self) -> bool:
         return bool(self.outlets or self.topics or self.date_from or self.date_to)
+
+
+def _checked_date(name: str, value: object) -> str | None:
+    """An ISO date `YYYY-MM-DD` that exists on the calendar (a `datetime.date` is accepted), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise QueryError(f"Filters {name}={value!r} is not a calendar date", "write it as YYYY-MM-DD, e.g. 2023-10-01")
 
 
 class Store:
@@ -94,6 +127,8 @@ class Store:
         self.keywords = KeywordIndex(self._db)
         if self.meta().get("format_version") == "1":
             self._upgrade_from_1()
+        if self.meta().get("format_version") == "2":
+            self._upgrade_from_2()
 
     def close(self) -> None:
         self._db.close()
@@ -106,6 +141,17 @@ class Store:
                 doc = self.document(doc_id)
                 spans = self._db.execute("SELECT chunk_id, start, end FROM chunks WHERE doc_id = ?", (doc_id,))
                 self.keywords.put(doc, [(i, doc.text[a:b]) for i, a, b in spans.fetchall()])
+            self.set_meta(format_version=2)
+
+    def _upgrade_from_2(self) -> None:
+        """Forget the hashes of files holding url-less documents, so the next ingest gives them version-3 ids.
+
+        Until then they are found under their old ids; that ingest re-parses only those
+        files, replaces each old id with the new one, and re-embeds nothing (vectors are
+        keyed by the embedded text, which does not change).
+        """
+        with self.transaction():
+            self._db.execute("DELETE FROM files WHERE path IN (SELECT file FROM documents WHERE url IS NULL)")
             self.set_meta(format_version=FORMAT_VERSION)
 
     # -- metadata -------------------------------------------------------------------

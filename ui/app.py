@@ -152,10 +152,8 @@ def build(desk: Desk) -> gr.Blocks:
                 log.exception("adding %s failed", paths)
                 return render.status_html(UNEXPECTED, ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             now = desk.summary()
-            done = (f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged} "
-                    f"({report.chunks} passage{'' if report.chunks == 1 else 's'} indexed). Ask about them now.")
-            problems = "".join(f" Skipped {desk.public(err)}." for err in report.errors)
-            return (render.status_html(done + problems, ok=not report.errors), render.summary_html(now),
+            done, ok = desk.describe_upload(report)
+            return (render.status_html(done, ok=ok), render.summary_html(now),
                     gr.Dropdown(choices=list(now.outlet_names)),
                     gr.Dropdown(choices=list(now.topic_names), visible=bool(now.topic_names)), None)
 
@@ -209,6 +207,13 @@ def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: i
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     password = os.environ.get(PASSWORD_ENV) or config.password
     desk = Desk(retriever, config)
+    try:
+        resumed = desk.resume_uploads()
+        if resumed:
+            print(f"newsdesk: finished {resumed.added + resumed.updated} article(s) of uploads an earlier run left "
+                  f"unfinished; {len(resumed.errors) + len(resumed.refused)} skipped and removed")
+    except NewsdeskError as exc:
+        print(f"newsdesk: warning: unfinished uploads were not resumed: {exc}", file=sys.stderr)
     desk.warm_up()
     print(f"newsdesk: serving {retriever.index.path} on http://{host}:{port} (Ctrl+C stops)"
           + ("; a password is required" if password else ""))

@@ -1,12 +1,14 @@
 """The `newsdesk` command: ingest articles, search them, ask questions, serve the chat UI.
 
 User mistakes end in one line on stderr and exit status 2, never a traceback.
-Machine output (`--json`) is one JSON object per line on stdout.
+Machine output (`--json`) is one JSON object per line on stdout; text printed for
+a person has terminal escape sequences and control characters taken out.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sqlite3
 import sys
 from dataclasses import asdict
@@ -31,20 +33,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config).with_overrides(index_dir=getattr(args, "index", None))
         return args.run(args, config)
     except NewsdeskError as exc:
-        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        print(f"newsdesk: error: {terminal_safe(str(exc))}", file=sys.stderr)
         return 2
-    except sqlite3.DatabaseError as exc:  # damage the checks at open could not see
-        from index.layout import corrupt_store
+    except (sqlite3.DatabaseError, OSError) as exc:  # met mid-command: locked, read-only, full disk, or damage
+        from index.folder import storage_error
 
-        print(f"newsdesk: error: {corrupt_store(Path(config.index_dir if config else 'INDEX'), exc)}", file=sys.stderr)
+        error = storage_error(Path(config.index_dir if config else "INDEX"), exc)
+        if not isinstance(error, NewsdeskError):
+            raise
+        print(f"newsdesk: error: {terminal_safe(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("newsdesk: interrupted; everything committed before the interrupt is kept", file=sys.stderr)
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (the usage text stays behind --help)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"newsdesk: error: {terminal_safe(message)} (see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsdesk", description="Ask questions about a folder of news articles; "
+    parser = _Parser(prog="newsdesk", description="Ask questions about a folder of news articles; "
                                      "every answer cites its passages.", epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="FILE", help="YAML settings file")
@@ -63,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="print the passages most relevant to a question, with citations",
                        description="Search the index and print the best passages with their citations.")
     p.add_argument("question", help="the question, in quotes")
-    p.add_argument("-k", type=int, default=None, help="number of passages (default: top_k, 5)")
+    p.add_argument("-k", type=_k, default=None, help="number of passages, 1 to 100 (default: top_k, 5)")
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per passage")
@@ -73,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Answer a question from the index: the best sentences of the retrieved "
                        "passages, quoted verbatim and cited, or a plain statement that the articles don't answer it.")
     p.add_argument("question", help="the question, in quotes")
-    p.add_argument("-k", type=int, default=None, help="passages the answer may draw on (default: top_k, 5)")
+    p.add_argument("-k", type=_k, default=None, help="passages the answer may draw on, 1 to 100 (default: top_k, 5)")
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="the answer, its citations and passages as one JSON object")
@@ -84,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                        "anyone who can reach the port can read the articles and add new ones.")
     _index_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--port", type=_port, default=7860, help="port, 1 to 65535 (default: 7860)")
     p.set_defaults(run=_cmd_serve)
 
     from qa.config import MODES
@@ -106,6 +119,19 @@ def _parser() -> argparse.ArgumentParser:
 
     add_bench_command(sub)
     return parser
+
+
+def _k(text: str) -> int:
+    """argparse type of -k: a whole number from 1 to 100 (0 must not mean "the default")."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages from 1 to 100")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
 
 
 def _index_arg(p: argparse.ArgumentParser) -> None:
@@ -146,9 +172,9 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     if bar is not None:
         bar.close()
     for err in report.errors:
-        print(f"newsdesk: skipped {err}", file=sys.stderr)
+        print(f"newsdesk: skipped {terminal_safe(str(err))}", file=sys.stderr)
     for warning in report.warnings:
-        print(f"newsdesk: warning: {warning}", file=sys.stderr)
+        print(f"newsdesk: warning: {terminal_safe(warning)}", file=sys.stderr)
     print(f"{config.index_dir}: {report.summary()}")
     return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
 
@@ -158,7 +184,7 @@ def _cmd_search(args: argparse.Namespace, config: Config) -> int:
 
     question, filters = validate_question(args.question), _filters(args)  # before the slow model load
     retriever = Retriever.open(config.index_dir, config)
-    hits = retriever.search(question, k=args.k or config.top_k, filters=filters)
+    hits = retriever.search(question, k=args.k if args.k is not None else config.top_k, filters=filters)
     if args.json:
         for hit in hits:
             print(json.dumps(asdict(hit) | {"citation": hit.citation}, ensure_ascii=False))
@@ -166,7 +192,7 @@ def _cmd_search(args: argparse.Namespace, config: Config) -> int:
     if not hits:
         print("No passages found (is the index empty, or the filter too narrow?).")
     for hit in hits:
-        print(f"[{hit.rank}] {hit.score:.3f}  {hit.citation}")
+        print(f"[{hit.rank}] {hit.score:.3f}  {_one_line(hit.citation, 400)}")
         print(f"    {_one_line(hit.text, 400)}\n")
     return 0
 
@@ -177,17 +203,17 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
 
     question, filters = validate_question(args.question), _filters(args)  # before the slow model load
     retriever = Retriever.open(config.index_dir, config)
-    answer = ask(question, retriever=retriever, filters=filters, k=args.k or config.top_k)
+    answer = ask(question, retriever=retriever, filters=filters, k=args.k if args.k is not None else config.top_k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
-    print(answer.text)
+    print(terminal_safe(answer.text, keep_lines=True))
     if answer.abstained:
         print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
         for hit in answer.hits:
-            print(f"  [{hit.rank}] {hit.citation}\n      {_one_line(hit.text, 300)}")
+            print(f"  [{hit.rank}] {_one_line(hit.citation, 400)}\n      {_one_line(hit.text, 300)}")
     for c in answer.citations:
-        print(f"\n[{c.n}] {c.label}" + (f"\n    {c.url}" if c.url else ""))
+        print(f"\n[{c.n}] {_one_line(c.label, 400)}" + (f"\n    {_one_line(c.url, 400)}" if c.url else ""))
     return 0
 
 
@@ -201,12 +227,47 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from qa.retrieve.retriever import Retriever
     from ui.app import serve
 
+    _check_port_free(args.host, args.port)  # before the slow model load, and without gradio's traceback
     serve(Retriever.open(config.index_dir, config), config, host=args.host, port=args.port)
     return 0
 
 
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise NewsdeskError(f"--host {host} is not an address this machine knows ({exc.strerror or exc})",
+                            "give an address such as 127.0.0.1 or 0.0.0.0") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise NewsdeskError(f"cannot serve on {host}:{port} ({exc.strerror or exc}; is another server using it?)",
+                                "stop that server, or choose another --port") from None
+
+
+_ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str, keep_lines: bool = False) -> str:
+    """`text` without terminal escape sequences (ANSI colours, OSC titles and links) or other control characters.
+
+    Article text is untrusted: printed raw, an escape sequence could rewrite the
+    screen, set the window title or hide text. Undecodable characters are escaped.
+    """
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    if not keep_lines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(terminal_safe(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -3,12 +3,16 @@
 `Desk` wraps one `Retriever` so a web UI needs no retrieval logic of its own.
 Uploaded files are checked (type, size, count), copied under the index folder
 (`INDEX/uploads/`, so an article added in the browser survives a restart and
-keeps a stable id), ingested with the retriever's own encoder, and the retriever
-is reopened on the grown index, so the next question can find them. A lock keeps
-a question from reading the index while it is being swapped.
+keeps a stable id; a name already taken gets a number), ingested with the
+retriever's own encoder under the upload rule (add, never replace another
+source's document), and the retriever is reopened on the grown index, so the
+next question can find them. Uploads queue behind any other writer; one cut short
+by a crash is finished by `resume_uploads` at the next start. A lock keeps a
+question from reading the index while it is being swapped.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import threading
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from index.errors import NewsdeskError
+from index.folder import UPLOADS_NAME
 from index.ingest import IngestReport, ingest
 from index.layout import IndexDir
 from index.parse import SUPPORTED_SUFFIXES
@@ -27,7 +32,8 @@ from qa.retrieve.retriever import Retriever
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_BYTES = 5_000_000  # per file: a long article is ~100 KB; a JSONL batch of hundreds fits
-UPLOAD_FOLDER = "uploads"
+UPLOAD_FOLDER = UPLOADS_NAME
+UPLOAD_WAIT_S = 120.0  # an upload queues this long behind another writer (a CLI ingest) before it gives up
 
 
 class UploadRejected(NewsdeskError):
@@ -54,6 +60,7 @@ class Desk:
         self.config = config or Config()
         self.answerer = answerer
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one upload at a time here; other processes wait on the index's lock
 
     def warm_up(self) -> None:
         """Load the embedding model now, so the first question is not the one that waits for it."""
@@ -97,25 +104,84 @@ class Desk:
 
     def add_files(self, paths: Sequence[str | Path],
                   progress: Callable[[float, str], None] | None = None) -> IngestReport:
-        """Ingest uploaded files into the index and reopen it; raises `UploadRejected` before touching it."""
+        """Ingest uploaded files into the index and reopen it; raises `UploadRejected` before touching it.
+
+        Uploads of this server run one at a time and wait up to UPLOAD_WAIT_S for any
+        other writer. An upload only adds (see `index.ingest`: it never replaces a
+        document from another source, and a new file never overwrites an earlier
+        upload of the same name). Files that added nothing, or could not be ingested,
+        are removed again, so `uploads/` holds only what is indexed or unfinished.
+        """
         files = check_uploads(paths)
-        target = self.index_path / UPLOAD_FOLDER
-        target.mkdir(exist_ok=True)
-        copies = []
-        for file in files:
-            copy = target / safe_name(file.name)
-            shutil.copyfile(file, copy)
-            copies.append(copy)
 
         def report(stage: str, done: int, total: int) -> None:
             if progress and total:
                 progress(done / total, f"Embedding passages: {done} of {total}")
 
-        if progress:
-            progress(0.0, f"Reading {len(copies)} file{'s' if len(copies) != 1 else ''}")
-        result = ingest(copies, self.index_path, self.retriever.encoder, self.config.chunk_plan(), progress=report)
+        with self._writing:
+            target = self.index_path / UPLOAD_FOLDER
+            target.mkdir(exist_ok=True)
+            copies = [_place(file, target) for file in files]
+            if progress:
+                progress(0.0, f"Reading {len(copies)} file{'s' if len(copies) != 1 else ''}")
+            return self._ingest_uploads(list(dict.fromkeys(copies + self._unfinished())), report)
+
+    def resume_uploads(self) -> IngestReport | None:
+        """Finish uploads a crash (kill -9, power loss) left in `uploads/` but not (fully) indexed; None if none."""
+        with self._writing:
+            unfinished = self._unfinished()
+            return self._ingest_uploads(unfinished, None) if unfinished else None
+
+    def _ingest_uploads(self, copies: list[Path], progress) -> IngestReport:
+        try:
+            result = ingest(copies, self.index_path, self.retriever.encoder, self.config.chunk_plan(),
+                            progress=progress, uploads=True, wait=UPLOAD_WAIT_S)
+        finally:
+            self._remove_unindexed(copies)
         self.reopen()
         return result
+
+    def _unfinished(self) -> list[Path]:
+        """Files in `uploads/` whose current bytes the index has not recorded (an interrupted upload)."""
+        folder = self.index_path / UPLOAD_FOLDER
+        if not folder.is_dir():
+            return []
+        with self._lock:
+            known = self.retriever.index.store.file_hashes()
+        out = []
+        for file in sorted(folder.iterdir()):
+            if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES \
+                    and known.get(str(file.resolve())) != _sha256(file):
+                out.append(file)
+        return out
+
+    def _remove_unindexed(self, copies: list[Path]) -> None:
+        """Delete the copies the index holds no record of: reported to the user, so not kept half-added."""
+        index = IndexDir.open(self.index_path, self.retriever.encoder.model_id)
+        try:
+            known = index.store.file_hashes()
+        finally:
+            index.close()
+        for copy in copies:
+            if str(copy.resolve()) not in known:
+                copy.unlink(missing_ok=True)
+
+    def describe_upload(self, report: IngestReport) -> tuple[str, bool]:
+        """What an upload did, in words for the web user, and whether it went cleanly."""
+        plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+        if report.added or report.updated:
+            done = [f"added {plural(report.added, 'article')}"] + (
+                [f"updated {report.updated}"] if report.updated else []) + (
+                [f"{report.unchanged} already indexed"] if report.unchanged else [])
+            text = (f"{', '.join(done).capitalize()} ({plural(report.chunks, 'passage')} indexed). "
+                    "Ask about them now.")
+        elif report.unchanged and not report.refused and not report.errors:
+            text = "These articles are already indexed; nothing changed."
+        else:
+            text = "Nothing was added."
+        notes = [f" {self.public(r).capitalize()}." for r in report.refused]
+        notes += [f" Skipped {self.public(err)}." for err in report.errors]
+        return text + "".join(notes), not (report.errors or report.refused)
 
     def public(self, message: object) -> str:
         """An error message fit to show a web user (see `public_message`)."""
@@ -160,6 +226,27 @@ def check_uploads(paths: Sequence[str | Path]) -> list[Path]:
             raise UploadRejected(f"{name} is {size / 1e6:.1f} MB, the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB per file",
                                  "split it into smaller files")
     return files
+
+
+def _place(file: Path, folder: Path) -> Path:
+    """Copy an upload into `folder` under its safe name; a taken name gets a number, never an overwrite.
+
+    The same bytes uploaded again reuse their earlier copy (the ingest finds them unchanged).
+    """
+    name = Path(safe_name(file.name))
+    digest = _sha256(file)
+    for n in range(1, 10_000):
+        copy = folder / (name.name if n == 1 else f"{name.stem}-{n}{name.suffix}")
+        if not copy.exists():
+            shutil.copyfile(file, copy)
+            return copy
+        if copy.is_file() and _sha256(copy) == digest:
+            return copy
+    raise UploadRejected(f"too many uploads are named {name.name}", "rename the file and upload it again")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # uploads are capped at MAX_UPLOAD_BYTES
 
 
 def safe_name(name: str) -> str:

@@ -22,6 +22,7 @@ the line when known, and the fix. No other exception type escapes for bad input.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -47,6 +48,7 @@ _PARSERS: dict[str, Callable[[Source], list[Document]]] = {
     ".html": parse_html, ".htm": parse_html,
 }
 _YAML_START = re.compile(r"\A\s*---[ \t]*(?:\r?\n|\Z)")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL cuts strings in SQLite; a lone surrogate cannot be stored
 
 
 def discover(paths: Iterable[Path], skipped: list[ParseError] | None = None) -> list[tuple[Path, Path]]:
@@ -92,7 +94,7 @@ def parse_file_report(path: Path, root: Path) -> tuple[list[Document], list[Pars
         documents = _parser_for(suffix, source)(source)
     except ParseError as exc:
         return [], [exc, *(source.notes if source else [])]
-    documents = _unique(documents, source)
+    documents = _unique([_clean(document, source) for document in documents], source)
     if not documents and not source.problems:
         source.problems.append(source.error("has no article records",
                                             "add a record with a title and a body, or remove the file"))
@@ -103,6 +105,32 @@ def _parser_for(suffix: str, source: Source) -> Callable[[Source], list[Document
     if suffix == ".txt":
         return parse_records if _YAML_START.match(source.text) else parse_page
     return _PARSERS[suffix]
+
+
+def _clean(document: Document, source: Source) -> Document:
+    """`document` with NUL characters removed and lone surrogates (half an emoji) made U+FFFD, noted.
+
+    Every parser's output passes here, so no field of any format can carry a value
+    that SQLite, UTF-8 or the passage spans cannot hold; chunking then runs on
+    the cleaned text, so `hit.text == document.text[start:end]` holds.
+    """
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(Document):
+        value = getattr(document, field.name)
+        if isinstance(value, str) and _NOT_TEXT.search(value):
+            changes[field.name] = _text_only(value)
+        elif isinstance(value, tuple) and any(_NOT_TEXT.search(v) for v in value):
+            changes[field.name] = tuple(_text_only(v) for v in value)
+    if not changes:
+        return document
+    source.note(f"article {_text_only(document.doc_id)[:80]} held characters that are not text (NUL or a lone "
+                f"surrogate) in {', '.join(changes)}; they were removed or shown as \ufffd",
+                "re-export the file as UTF-8 text")
+    return dataclasses.replace(document, **changes)
+
+
+def _text_only(value: str) -> str:
+    return _NOT_TEXT.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
 
 
 def _unique(documents: list[Document], source: Source) -> list[Document]:

@@ -56,12 +56,16 @@ def as_line(value: object) -> str | None:
     return " ".join(text.split()) if text else None
 
 
+INT_LIMIT = 2**63
+"""Integers are stored in SQLite's signed 64 bits; a value outside them is unusable, not an error."""
+
+
 def as_int(value: object) -> int | None:
-    """An integer field (`quality: 41`, `"41"`); None for anything else."""
+    """An integer field (`quality: 41`, `"41"`) within SQLite's 64 bits; None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if -INT_LIMIT < value < INT_LIMIT else None
     text = as_text(value)
     if text and re.fullmatch(r"[+-]?\d{1,18}", text):
         return int(text)
@@ -115,7 +119,10 @@ def iso_utc(value: object) -> str | None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError):  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        return None
 
 
 def _parse_moment(text: str) -> datetime | None:
@@ -125,7 +132,7 @@ def _parse_moment(text: str) -> datetime | None:
         pass
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

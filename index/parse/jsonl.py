@@ -28,7 +28,7 @@ def parse_jsonl(source: Source) -> list[Document]:
         except _BadJson as exc:
             source.problems.append(source.error(exc.problem, JSON_FIX, line=number))
             continue
-        documents.extend(_from_value(value, source, fallback_id=f"{source.rel}#{number}", line=number,
+        documents.extend(_from_value(value, source, fallback_id=f"{source.id_base}#{number}", line=number,
                                      what="line"))
     return documents
 
@@ -44,10 +44,10 @@ def parse_json(source: Source) -> list[Document]:
     if isinstance(value, list):
         documents: list[Document] = []
         for position, item in enumerate(value, start=1):
-            documents.extend(_from_value(item, source, fallback_id=f"{source.rel}#{position}", line=None,
+            documents.extend(_from_value(item, source, fallback_id=f"{source.id_base}#{position}", line=None,
                                          what=f"item {position} of the list"))
         return documents
-    return _from_value(value, source, fallback_id=source.rel, line=None, what="the file")
+    return _from_value(value, source, fallback_id=source.id_base, line=None, what="the file")
 
 
 class _BadJson(Exception):

@@ -40,7 +40,7 @@ def parse_markdown(source: Source) -> list[Document]:
             title = title or text
             body = body[heading.end():]
     record = {**meta, "title": title} if title else meta
-    return documents_from_record(record, source, fallback_id=source.rel, text=body)
+    return documents_from_record(record, source, fallback_id=source.id_base, text=body)
 
 
 def _split_front_matter(source: Source) -> tuple[Mapping, str]:
@@ -84,7 +84,7 @@ def parse_html(source: Source) -> list[Document]:
         "category": (result.categories or [None])[0],
         "tags": result.tags,
     }
-    return documents_from_record(record, source, fallback_id=source.rel, text=text)
+    return documents_from_record(record, source, fallback_id=source.id_base, text=text)
 
 
 def _title_tag(markup: str) -> str | None:

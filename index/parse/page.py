@@ -46,7 +46,7 @@ def parse_page(source: Source) -> list[Document]:
     body = source.text[body_start:].strip()
     site, author, published, candidates = _read_header(header)
     title = candidates[-1] if candidates else fields.title_from_text(body)
-    return [Document(doc_id=source.rel, title=title, text=body, source=source.rel, outlet=site,
+    return [Document(doc_id=source.id_base, title=title, text=body, source=source.rel, outlet=site,
                      published=published, author=author)]
 
 

@@ -42,7 +42,7 @@ def parse_records(source: Source) -> list[Document]:
                 f"YAML document {position} is a {kind}, not an article record (field: value lines)",
                 NO_CONTENT_FIX, line=yaml_doc.line))
             continue
-        documents.extend(documents_from_record(yaml_doc.data, source, fallback_id=f"{source.rel}#{yaml_doc.line}",
+        documents.extend(documents_from_record(yaml_doc.data, source, fallback_id=f"{source.id_base}#{yaml_doc.line}",
                                                line=yaml_doc.line))
     return documents
 
@@ -96,7 +96,7 @@ def _document(record: Mapping, source: Source, *, fallback_id: str, line: int | 
         topics=fields.as_tags(_first(record, TOPIC_KEYS)),
         kind=kind,
         parent_id=parent_id,
-        quality=fields.as_int(record.get("quality")),
+        quality=_quality(record, source, line, what),
         images=fields.as_urls(_first(record, IMAGE_KEYS)),
     )
 
@@ -117,6 +117,15 @@ def _domain(record: Mapping, outlet_value: object) -> str | None:
             return domain.lower()
     domain = fields.as_line(_first(record, DOMAIN_KEYS))
     return domain.lower() if domain else None
+
+
+def _quality(record: Mapping, source: Source, line: int | None, what: str) -> int | None:
+    value = record.get("quality")
+    quality = fields.as_int(value)
+    if quality is None and isinstance(value, int) and not isinstance(value, bool):
+        source.note(f"{what} has a quality value of {value.bit_length()} bits, too large to store; stored without it",
+                    f"keep quality within ±{fields.INT_LIMIT - 1:,}", line=line)
+    return quality
 
 
 def _published(record: Mapping, source: Source, line: int | None, what: str) -> str | None:

@@ -9,9 +9,12 @@ reads more than the cap into memory.
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.document import local_id
 from index.errors import ParseError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -34,6 +37,7 @@ class Source:
     path: Path
     rel: str
     text: str
+    id_base: str = ""  # the id of url-less documents of this file (see `index.document.local_id`)
     problems: list[ParseError] = field(default_factory=list)
     notes: list[ParseNote] = field(default_factory=list)  # non-fatal: reported after the problems
 
@@ -70,7 +74,7 @@ def read_source(path: Path, root: Path, cap: int) -> Source:
     data = _read_capped(path, rel, cap)
     if not data:
         raise ParseError(rel, "file is empty", "remove it or add article text")
-    source = Source(path=path, rel=rel, text="")
+    source = Source(path=path, rel=rel, text="", id_base=local_id(rel, path))
     source.text = _decode(data, source)
     if not source.text.strip():
         raise source.error("file is empty (it holds only whitespace)", "remove it or add article text")
@@ -79,19 +83,61 @@ def read_source(path: Path, root: Path, cap: int) -> Source:
 
 def _read_capped(path: Path, rel: str, cap: int) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > cap:
-            raise ParseError(rel, f"file is {_size(size)}, over the {_size(cap)} limit for {_kind(path)} files",
-                             "split it into smaller files or remove it from the folder")
-        with path.open("rb") as handle:
-            data = handle.read(cap + 1)  # the file may have grown since stat()
+        data = read_regular(path, cap)
     except OSError as exc:
         raise ParseError(rel, f"cannot be read ({exc.strerror or exc})",
                          "check that the file exists and is readable") from exc
+    except NotRegular as exc:
+        raise ParseError(rel, str(exc), "name only article files, not pipes, devices or folders") from None
+    except Oversized as exc:
+        raise ParseError(rel, f"file is {_size(exc.size)}, over the {_size(cap)} limit for {_kind(path)} files",
+                         "split it into smaller files or remove it from the folder") from None
     if len(data) > cap:
         raise ParseError(rel, f"file is over the {_size(cap)} limit for {_kind(path)} files",
                          "split it into smaller files or remove it from the folder")
     return data
+
+
+class NotRegular(Exception):
+    """The path is a FIFO, a device or a folder: reading it could block or never end."""
+
+
+def read_regular(path: Path, cap: int) -> bytes:
+    """The bytes of the regular file `path`; more than `cap` of them means it is over the cap.
+
+    The file is opened without blocking and its type and size checked on the open
+    handle, so a FIFO or a link to /dev/zero raises `NotRegular` instead of hanging
+    or reading without end, and a file swapped for one after it was listed is caught
+    too. A file already over the cap is not read (`Oversized`).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode, size = (info := os.fstat(fd)).st_mode, info.st_size
+        if not stat.S_ISREG(mode):
+            raise NotRegular(f"is not a regular file (it is {_file_type(mode)})")
+        if size > cap:
+            raise Oversized(size)
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(cap + 1)  # the file may have grown since fstat
+    finally:
+        os.close(fd)
+
+
+class Oversized(Exception):
+    """A regular file larger than the cap, found from its size alone."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def _decode(data: bytes, source: Source) -> str:

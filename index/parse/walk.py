@@ -6,8 +6,11 @@ followed only when it resolves inside the folder being walked and does not lead
 back into a folder already walked; any other link is skipped (and named in the
 caller's `skipped` list, when it passes one), so a link to `/` or a loop can
 neither escape the corpus nor hang the walk. The
-same file reached twice (directly and through a link) is listed once. This
-module must not open files: reading them is `parse_file`'s job.
+same file reached twice (directly and through a link) is listed once. A name
+that is not UTF-8 or holds a control character (a newline), a file named directly
+that is a pipe or a device, and a sub-folder that cannot be read are skipped and
+reported, one each; the walk goes on. This module must not open files: reading
+them is `parse_file`'s job.
 """
 from __future__ import annotations
 
@@ -29,17 +32,25 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str],
     the link and why.
     """
     pairs: dict[Path, tuple[Path, Path]] = {}
+    skipped = skipped if skipped is not None else []
     for given in paths:
         path = Path(given)
         if not path.exists():
-            raise ParseError(str(path), "does not exist", "check the path")
+            raise ParseError(shown(path), "does not exist", "check the path")
         if path.is_dir():
-            found = _walk(path, suffixes, skipped if skipped is not None else [])
-        elif path.suffix.lower() in suffixes:
-            found = [(path.parent, path)]
-        else:
-            raise ParseError(str(path), f"has an unsupported file type '{path.suffix}'",
+            found = _walk(path, suffixes, skipped)
+        elif path.suffix.lower() not in suffixes:
+            raise ParseError(shown(path), f"has an unsupported file type '{path.suffix}'",
                              f"use one of {', '.join(sorted(suffixes))}")
+        elif not path.is_file():
+            skipped.append(ParseError(shown(path), "is not a regular file (a pipe, socket or device); skipped",
+                                      "name only article files"))
+            found = []
+        elif bad_name(path.name):
+            skipped.append(_name_error(path, path.parent))
+            found = []
+        else:
+            found = [(path.parent, path)]
         for root, file in found:
             pairs.setdefault(file.resolve(), (root, file))
     return sorted(pairs.values())
@@ -62,12 +73,19 @@ def _walk(root: Path, suffixes: frozenset[str], skipped: list[ParseError]) -> li
         seen.add(folder.resolve())
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            continue  # an unreadable sub-folder: nothing in it could be parsed either
+        except OSError as exc:
+            skipped.append(ParseError(_relative(folder, root), f"is a folder that cannot be read ({exc.strerror}); "
+                                      "its files were not read and their articles are kept",
+                                      "make the folder readable, or move it out"))
+            continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
+            if bad_name(entry.name):
+                if path.suffix.lower() in suffixes or _is_dir(path):
+                    skipped.append(_name_error(path, root))
+                continue
             is_link = entry.is_symlink()
             target, why = _inside(path, real_root) if is_link else (path, "")
             if target is None:
@@ -113,8 +131,30 @@ def _is_dir(path: Path) -> bool:
 
 
 def _link_error(path: Path, root: Path, why: str) -> ParseError:
+    return ParseError(_relative(path, root), f"{why}; not followed", "replace the link with the file itself, or remove it")
+
+
+def bad_name(name: str) -> bool:
+    """A name that is not UTF-8 (its bytes arrive as surrogates) or holds control characters such as a newline.
+
+    Such a name cannot be stored, printed on one line, or shown to a web user as it is.
+    """
+    return any(ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff" for ch in name)
+
+
+def shown(path: Path) -> str:
+    """`path` printable on one line: undecodable bytes as \\xNN, control characters escaped."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return text if not bad_name(text) else repr(text)[1:-1]
+
+
+def _name_error(path: Path, root: Path) -> ParseError:
+    return ParseError(_relative(path, root), "has a name that is not UTF-8 text or holds a control character; skipped",
+                      "rename it (letters, digits, spaces and punctuation only)")
+
+
+def _relative(path: Path, root: Path) -> str:
     try:
-        name = path.relative_to(root).as_posix()
+        return shown(path.relative_to(root))
     except ValueError:
-        name = path.as_posix()
-    return ParseError(name, f"{why}; not followed", "replace the link with the file itself, or remove it")
+        return shown(path)

@@ -7,6 +7,7 @@ and joins each hit with its document's citation fields. It never writes to the i
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from qa.retrieve.cues import OutletMatcher, clauses, read_cues
 from qa.retrieve.hybrid import rank
 
 MAX_QUESTION_CHARS = 2000
+MAX_K = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,8 @@ class Retriever:
         the keyword search. How passages are chosen is set by `self.plan` (see RankPlan).
         """
         question = validate_question(question)
-        if not 1 <= k <= 100:
-            raise QueryError(f"k={k} is out of range", "use a k between 1 and 100")
+        k = validate_k(k)
+        self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
         store = self.index.store
         dense = None
         if self.plan.mode != "keyword":
@@ -111,10 +114,26 @@ class Retriever:
         self.index.close()
 
 
+def validate_k(k: object) -> int:
+    """`k` as an int between 1 and MAX_K, or a QueryError naming the bad value."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise QueryError(f"k={k!r} is not a whole number", f"pass k as an int between 1 and {MAX_K}, e.g. k=5")
+    if not 1 <= k <= MAX_K:
+        raise QueryError(f"k={k} is out of range", f"use a k between 1 and {MAX_K}")
+    return k
+
+
 def validate_question(question: str) -> str:
     """The stripped question, or a QueryError saying what is wrong with it."""
-    if not isinstance(question, str) or not question.strip():
+    if isinstance(question, (bytes, bytearray)):
+        raise QueryError("the question is bytes, not text", "decode it first, e.g. question.decode('utf-8')")
+    if not isinstance(question, str):
+        raise QueryError(f"the question is a {type(question).__name__}, not text", "pass the question as a str")
+    if not question.strip():
         raise QueryError("the question is empty", "type a question about the indexed articles")
+    if _SURROGATE.search(question):
+        raise QueryError("the question holds a byte that is not UTF-8 text (a lone surrogate)",
+                         "re-type the question, or decode its bytes as UTF-8 with errors='replace'")
     question = question.strip()
     if len(question) > MAX_QUESTION_CHARS:
         raise QueryError(f"the question is {len(question):,} characters long, the limit is {MAX_QUESTION_CHARS:,}",
