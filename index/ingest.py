@@ -20,6 +20,7 @@ import errno
 import hashlib
 import os
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from index.chunk import ChunkPlan, chunk_documents
 from index.embed import Encoder
 from index.errors import ParseError
 from index.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim, finish_interrupted_swap
-from index.folder import swap_in
+from index.folder import storage_error, swap_in
 from index.layout import IndexDir, write_lock
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover, parse_file_report
 from index.parse.source import NotRegular, Oversized, read_regular
@@ -73,10 +74,20 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
     """
     paths, index_dir = [Path(p) for p in paths], Path(index_dir)
     check_overlap(index_dir, paths)
-    if not rebuild:
+    try:
+        if rebuild:
+            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, wait)
         check_folder(index_dir)  # before the lock file is written into it
-    if rebuild:
-        return _rebuild(paths, index_dir, encoder, plan, progress, index_type, wait)
+        return _update(paths, index_dir, encoder, plan, sync, progress, index_type, uploads, wait)
+    except (sqlite3.Error, OSError) as exc:
+        error = storage_error(index_dir, exc)  # read-only, disk full, locked: said as such, not "damaged"
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPlan, sync: bool,
+            progress: ProgressFn | None, index_type: str | None, uploads: bool, wait: float) -> IngestReport:
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)

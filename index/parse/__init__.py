@@ -123,14 +123,23 @@ def _clean(document: Document, source: Source) -> Document:
             changes[field.name] = tuple(_text_only(v) for v in value)
     if not changes:
         return document
-    source.note(f"article {_text_only(document.doc_id)[:80]} held characters that are not text (NUL or a lone "
-                f"surrogate) in {', '.join(changes)}; they were removed or shown as \ufffd",
-                "re-export the file as UTF-8 text")
+    if any(_lossy(getattr(document, name), value) for name, value in changes.items()):
+        source.note(f"article {_text_only(document.doc_id)[:80]} held characters that are not text (NUL or a lone "
+                    f"surrogate) in {', '.join(changes)}; they were removed or shown as \ufffd",
+                    "re-export the file as UTF-8 text")
     return dataclasses.replace(document, **changes)
 
 
+def _lossy(before: object, after: object) -> bool:
+    """Whether cleaning lost something (a NUL or a lone surrogate), not only joined a surrogate pair."""
+    pairs = zip(before, after) if isinstance(before, tuple) else [(before, after)]
+    return any("\x00" in b or a.count("\ufffd") > b.count("\ufffd") for b, a in pairs)
+
+
 def _text_only(value: str) -> str:
-    return _NOT_TEXT.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+    """NULs dropped; a surrogate pair (as YAML escapes give it) joined into its character, a lone one U+FFFD."""
+    value = value.replace("\x00", "")
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _unique(documents: list[Document], source: Source) -> list[Document]:

@@ -16,6 +16,7 @@ module must not interpret records; it returns plain data and its start line.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -44,6 +45,20 @@ class _TextLoader(_Base):  # type: ignore[misc, valid-type]
     }
 
 
+class _PureTextLoader(yaml.SafeLoader):
+    """The same loader in pure Python, for text with surrogate escapes (`"\\ud83d"`), which libyaml refuses
+    outright; the parse stage then turns a lone surrogate into U+FFFD (see `index.parse._clean`)."""
+
+    yaml_implicit_resolvers = _TextLoader.yaml_implicit_resolvers
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _loader(text: str) -> type:
+    return _PureTextLoader if _SURROGATE_ESCAPE.search(text) else _TextLoader
+
+
 @dataclass(frozen=True, slots=True)
 class YamlDocument:
     """One `---` document of a stream and the 1-based line where it starts in the file."""
@@ -59,7 +74,7 @@ def load_documents(text: str, source: Source, first_line: int = 1) -> list[YamlD
     so reported lines always point into the file the user has open.
     """
     _check_shape(text, source, first_line)
-    loader = _TextLoader(text)
+    loader = _loader(text)(text)
     documents = []
     try:
         while loader.check_node():
@@ -87,7 +102,7 @@ def _check_shape(text: str, source: Source, first_line: int) -> None:
     sizes: dict[str, int] = {}
     open_nodes: list[tuple[str | None, int]] = []  # (anchor, `expanded` when the collection started)
     try:
-        for event in yaml.parse(text, Loader=_TextLoader):
+        for event in yaml.parse(text, Loader=_loader(text)):
             line = event.start_mark.line + first_line
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
