@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -86,3 +87,14 @@ def local_id(name: str, path: Path) -> str:
     """
     real = os.fsencode(Path(path).resolve())
     return f"{name}@{hashlib.blake2b(real, digest_size=6).hexdigest()}"
+
+
+def untagged(doc_id: str) -> str:
+    """`doc_id` without the tag `local_id` adds (`d1/story.md@1a2b3c4d5e6f#3` -> `d1/story.md#3`).
+
+    The name a person writes for a url-less document (in a golden file, say); a url is returned as it is.
+    """
+    return _TAG.sub("", doc_id)
+
+
+_TAG = re.compile(r"@[0-9a-f]{12}(?=#|$)")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from index.document import untagged
 from index.errors import ParseError
 from index.parse import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, ParseNote, discover, parse_file, parse_file_report
 
@@ -24,10 +25,6 @@ ESM_RELATED = ("https://www.esmmagazine.com/features/"
 FORBES_RELATED = ("https://www.forbes.com/sites/forbesbusinessdevelopmentcouncil/2024/03/07/"
                   "ai-integration-in-aerial-imagery-spells-big-changes-for-key-industries/")
 
-
-def untagged(doc_id: str) -> str:
-    """A url-less document id without the tag of its file's absolute path (`story.md@1a2b3c4d5e6f#3` -> `story.md#3`)."""
-    return re.sub(r"@[0-9a-f]{12}", "", doc_id)
 
 
 def _write(folder: Path, name: str, content: str | bytes) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from index.chunk import ChunkPlan
+from index.document import untagged
 from index.ingest import ingest
 from index.layout import IndexDir
 from qa.retrieve.retriever import Retriever
@@ -42,7 +43,7 @@ def retriever(tmp_path_factory, real_encoder):
 ])
 def test_seed_question_finds_its_article(retriever, question, doc_id):
     hits = retriever.search(question, k=3)
-    assert doc_id in [h.doc_id for h in hits], [(h.doc_id, round(h.score, 3)) for h in hits]
+    assert doc_id in [untagged(h.doc_id) for h in hits], [(h.doc_id, round(h.score, 3)) for h in hits]
 
 
 def test_hits_carry_citations_that_point_into_the_stored_text(retriever):

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
+from index.document import untagged
 from qa.evaluate.golden import GoldenQuestion
 
 MRR_DEPTH = NDCG_DEPTH = 10
@@ -28,14 +29,15 @@ class _Searcher(Protocol):
 
 
 def ranked_documents(hits: Iterable[object]) -> list[frozenset[str]]:
-    """The distinct documents of ranked hits, best first; each as the set of names it answers to (id, url)."""
+    """The distinct documents of ranked hits, best first; each as the set of names it answers to (id, url, and
+    for a url-less document its id without the file tag, the path a golden file names)."""
     out: list[frozenset[str]] = []
     seen: set[str] = set()
     for hit in hits:
         if hit.doc_id in seen:
             continue
         seen.add(hit.doc_id)
-        out.append(frozenset(n for n in (hit.doc_id, getattr(hit, "url", None)) if n))
+        out.append(frozenset(n for n in (hit.doc_id, untagged(hit.doc_id), getattr(hit, "url", None)) if n))
     return out
 
 
