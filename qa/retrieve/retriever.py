@@ -127,9 +127,9 @@ def validate_question(question: str) -> str:
     """The stripped question, or a QueryError saying what is wrong with it."""
     if isinstance(question, (bytes, bytearray)):
         raise QueryError("the question is bytes, not text", "decode it first, e.g. question.decode('utf-8')")
-    if not isinstance(question, str):
+    if question is not None and not isinstance(question, str):
         raise QueryError(f"the question is a {type(question).__name__}, not text", "pass the question as a str")
-    if not question.strip():
+    if not question or not question.strip():
         raise QueryError("the question is empty", "type a question about the indexed articles")
     if _SURROGATE.search(question):
         raise QueryError("the question holds a byte that is not UTF-8 text (a lone surrogate)",
