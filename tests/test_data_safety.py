@@ -314,3 +314,67 @@ def test_storage_failures_are_named_for_what_they_are(corpus, tmp_path, fake_enc
     with pytest.raises(kind, match=needle) as err:
         ingest([corpus], idx, fake_encoder, PLAN)
     assert "damaged" not in str(err.value) and "--rebuild" not in str(err.value)
+
+
+_KILLED_UPLOAD = """
+import sys
+from pathlib import Path
+import index.writer
+from index.layout import IndexDir
+from qa.retrieve.retriever import Retriever
+from tests.fakes import HashingEncoder
+from ui.desk import Desk
+
+index.writer.BATCH_CHUNKS = 2  # the upload's four articles commit in two batches
+
+
+class StopsInSecondBatch(HashingEncoder):
+    calls = 0
+
+    def encode(self, texts, progress=None):
+        StopsInSecondBatch.calls += 1
+        if StopsInSecondBatch.calls == 2:
+            print("first batch committed", flush=True)
+            sys.stdin.read()  # killed here
+        return super().encode(texts, progress)
+
+
+encoder = StopsInSecondBatch()
+Desk(Retriever(IndexDir.open(Path(sys.argv[1]), encoder.model_id), encoder)).add_files([sys.argv[2]])
+"""
+
+
+def test_an_upload_killed_mid_ingest_is_finished_at_the_next_start(desk, tmp_path, fake_encoder):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    upload = tmp_path / "batch.jsonl"
+    upload.write_text("".join(_record(f"https://up.example/{i}", f"Upload {i}", f"Short upload item{i} text.")
+                              for i in range(4)))
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_UPLOAD, str(desk.index_path), str(upload)], cwd=ROOT,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "first batch committed"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=60)
+    partial = {t for t, _ in _docs(desk.index_path).values() if t.startswith("Upload")}
+    assert partial == {"Upload 0", "Upload 1"}  # partly indexed, and nothing recorded the file as done
+    report = Desk(desk.retriever).resume_uploads()
+    assert report is not None and (report.added, report.unchanged) == (2, 2)
+    assert {t for t, _ in _docs(desk.index_path).values() if t.startswith("Upload")} == {f"Upload {i}" for i in range(4)}
+
+
+def test_the_upload_status_says_what_happened(desk, tmp_path):
+    new = _md(tmp_path / "n", "quay.md", "# Quay opens\n\nThe new quay opened to ferries on Friday.\n")
+    added = desk.add_files([new])
+    assert desk.describe_upload(added) == ("Added 1 article (1 passage indexed). Ask about them now.", True)
+    assert desk.describe_upload(desk.add_files([new])) == ("These articles are already indexed; nothing changed.", True)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n")
+    text, ok = desk.describe_upload(desk.add_files([broken]))
+    assert not ok and text.startswith("Nothing was added. Skipped broken.jsonl:1") and str(tmp_path) not in text
