@@ -67,8 +67,8 @@ def as_int(value: object) -> int | None:
     if isinstance(value, int):
         return value if -INT_LIMIT < value < INT_LIMIT else None
     text = as_text(value)
-    if text and re.fullmatch(r"[+-]?\d{1,18}", text):
-        return int(text)
+    if text and re.fullmatch(r"[+-]?\d{1,19}", text):
+        return as_int(int(text))
     return None
 
 

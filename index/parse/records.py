@@ -9,6 +9,7 @@ alias tables below are ever read: anything else in a record, such as the
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from index.document import Document
@@ -122,8 +123,11 @@ def _domain(record: Mapping, outlet_value: object) -> str | None:
 def _quality(record: Mapping, source: Source, line: int | None, what: str) -> int | None:
     value = record.get("quality")
     quality = fields.as_int(value)
-    if quality is None and isinstance(value, int) and not isinstance(value, bool):
-        source.note(f"{what} has a quality value of {value.bit_length()} bits, too large to store; stored without it",
+    too_big = isinstance(value, int) and not isinstance(value, bool) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{19,}\s*", value) is not None)
+    if quality is None and too_big:
+        size = f"{value.bit_length()} bits" if isinstance(value, int) else f"{len(value.strip())} digits"
+        source.note(f"{what} has a quality value of {size}, too large to store; stored without it",
                     f"keep quality within ±{fields.INT_LIMIT - 1:,}", line=line)
     return quality
 

@@ -70,7 +70,8 @@ def ndcg_at(docs: Sequence[frozenset[str]], evidence: Sequence[str], depth: int 
 
 @dataclass(frozen=True, slots=True)
 class QuestionResult:
-    """How one question fared: the documents returned (ids) and its scores."""
+    """How one question fared: the documents returned (ids, url-less ones untagged as golden files name them)
+    and its scores."""
 
     id: str
     type: str | None
@@ -146,7 +147,7 @@ def evaluate(retriever: _Searcher, questions: Sequence[GoldenQuestion], ks: Sequ
             no_evidence += 1
             continue
         docs = ranked_documents(hits)
-        results.append(QuestionResult(q.id, q.type, q.evidence, tuple(h.doc_id for h in hits),
+        results.append(QuestionResult(q.id, q.type, q.evidence, tuple(untagged(h.doc_id) for h in hits),
                                       {k: recall_at(docs, q.evidence, k) for k in ks},
                                       reciprocal_rank(docs, q.evidence), ndcg_at(docs, q.evidence), seconds))
     groups: dict[str, list[QuestionResult]] = defaultdict(list)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from index.document import untagged
 from index.store import Filters
 from qa.config import Config
 from qa.evaluate.golden import GoldenQuestion, load_golden
@@ -42,10 +43,11 @@ def build_retriever(paths: Sequence[str | Path], index_dir: str | Path, config: 
 
 def assert_retrieves(retriever: Retriever, question: str, doc_id: str, k: int = 5,
                      filters: Filters | None = None) -> Hit:
-    """Fail unless a passage of document `doc_id` (its id or url) is among the top `k`; returns that hit."""
+    """Fail unless a passage of document `doc_id` (its id, url, or for a url-less file its id without the tag,
+    `story.md`) is among the top `k`; returns that hit."""
     hits = retriever.search(question, k=k, filters=filters)
     for hit in hits:
-        if doc_id in (hit.doc_id, hit.url):
+        if doc_id in (hit.doc_id, untagged(hit.doc_id), hit.url):
             return hit
     raise AssertionError(f"{question!r} did not retrieve {doc_id} in the top {k}; it got:\n{_listing(hits)}")
 
