@@ -211,3 +211,14 @@ def test_terminal_escapes_in_articles_are_not_printed(tmp_path):
         assert not any(ch in out.stdout for ch in "\x1b\x07\x9b"), out.stdout
     raw = _cli("search", "Zephyr wind farm", "--json", "--index", str(tmp_path / "idx"), cwd=tmp_path)
     assert "\\u001b" in raw.stdout and "\x1b" not in raw.stdout  # JSON keeps the text, escaped
+
+
+def test_a_folder_named_in_bytes_that_are_not_utf8_is_skipped_and_the_rest_goes_on(tmp_path, fake_encoder):
+    bad = os.path.join(os.fsencode(tmp_path), b"dump\xff")
+    os.mkdir(bad)
+    with open(os.path.join(bad, b"a.md"), "w") as fh:
+        fh.write("# Hidden away\n\nA report in a folder whose name is not UTF-8.\n")
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.jsonl").write_text(_lines(GOOD))
+    r = ingest([os.fsdecode(bad), tmp_path / "news"], tmp_path / "idx", fake_encoder, PLAN)
+    assert r.added == 1 and any("dump\\xff" in w and "not UTF-8" in w for w in r.warnings)

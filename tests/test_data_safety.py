@@ -378,3 +378,15 @@ def test_the_upload_status_says_what_happened(desk, tmp_path):
     broken.write_text("{not json\n")
     text, ok = desk.describe_upload(desk.add_files([broken]))
     assert not ok and text.startswith("Nothing was added. Skipped broken.jsonl:1") and str(tmp_path) not in text
+
+
+def test_an_upload_the_disk_cannot_hold_is_reported_and_leaves_no_file(desk, tmp_path, monkeypatch):
+    def full(src, dst, *args, **kwargs):
+        Path(dst).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ui.desk.shutil, "copyfile", full)
+    upload = _md(tmp_path / "u", "big.md", "# Big\n\nA report.\n")
+    with pytest.raises(IndexUnwritable, match="is full"):
+        desk.add_files([upload])
+    assert list((desk.index_path / "uploads").iterdir()) == []

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from index.errors import NewsdeskError
-from index.folder import UPLOADS_NAME
+from index.folder import UPLOADS_NAME, os_error
 from index.ingest import IngestReport, ingest
 from index.layout import IndexDir
 from index.parse import SUPPORTED_SUFFIXES
@@ -120,8 +120,14 @@ class Desk:
 
         with self._writing:
             target = self.index_path / UPLOAD_FOLDER
-            target.mkdir(exist_ok=True)
-            copies = [_place(file, target) for file in files]
+            copies: list[Path] = []
+            try:
+                target.mkdir(exist_ok=True)
+                for file in files:
+                    copies.append(_place(file, target))
+            except OSError as exc:  # a full disk or a read-only index, said as such
+                self._remove_unindexed(copies)
+                raise os_error(self.index_path, exc) from exc
             if progress:
                 progress(0.0, f"Reading {len(copies)} file{'s' if len(copies) != 1 else ''}")
             return self._ingest_uploads(list(dict.fromkeys(copies + self._unfinished())), report)
@@ -238,7 +244,11 @@ def _place(file: Path, folder: Path) -> Path:
     for n in range(1, 10_000):
         copy = folder / (name.name if n == 1 else f"{name.stem}-{n}{name.suffix}")
         if not copy.exists():
-            shutil.copyfile(file, copy)
+            try:
+                shutil.copyfile(file, copy)
+            except OSError:
+                copy.unlink(missing_ok=True)  # never leave half a file to be taken for an unfinished upload
+                raise
             return copy
         if copy.is_file() and _sha256(copy) == digest:
             return copy

@@ -37,6 +37,10 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str],
         path = Path(given)
         if not path.exists():
             raise ParseError(shown(path), "does not exist", "check the path")
+        if bad_name(os.fspath(path.resolve())):
+            skipped.append(ParseError(shown(path), "is on a path that is not UTF-8 text or holds a control "
+                                      "character; skipped", "rename the folders on its path"))
+            continue
         if path.is_dir():
             found = _walk(path, suffixes, skipped)
         elif path.suffix.lower() not in suffixes:
