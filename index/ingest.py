@@ -92,6 +92,7 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
     with write_lock(index_dir, wait):
+        finish_interrupted_swap(index_dir)  # a rebuild died in its swap: its complete index goes in first
         index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
         try:
             counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads)
