@@ -88,7 +88,7 @@ class Filters:
     def __post_init__(self) -> None:
         """Check every field, so a mistake (`outlets="Forbes"`, `date_from="2024-02-30"`) is an error, not a wrong answer."""
         for name in ("outlets", "topics"):
-            value = getattr(self, name)
+            value = () if getattr(self, name) is None else getattr(self, name)
             if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) \
                     or not all(isinstance(v, str) for v in value):
                 raise QueryError(f"Filters {name} must be a tuple of names, got {value!r}",

@@ -177,8 +177,19 @@ def test_filters_are_checked_when_made(kwargs, needle):
         Filters(**kwargs)
 
 
-def test_good_filters_still_pass(retriever):
-    assert Filters(outlets=["Example Times"]).outlets == ("Example Times",)
+def test_search_filters_must_be_filters(retriever):
+    with pytest.raises(QueryError, match="is not a Filters"):
+        retriever.search("wind farm", filters="Example Times")
+
+
+def test_good_values_still_pass(retriever):
+    import datetime
+
+    import numpy as np
+
+    assert Filters(outlets=["Example Times"]).outlets == ("Example Times",) and Filters(topics=None).topics == ()
+    assert Filters(date_from=datetime.date(2024, 1, 1)).date_from == "2024-01-01"
+    assert retriever.search("wind farm", k=np.int64(1))[0].title == GOOD["title"]
     assert parse_filters(["Example Times"], [], "2024-01", "2024-01").date_to == "2024-01-31"
     assert retriever.search("wind farm", k=1, filters=Filters(date_from="2024-01-01"))[0].title == GOOD["title"]
 

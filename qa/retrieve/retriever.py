@@ -7,6 +7,7 @@ and joins each hit with its document's citation fields. It never writes to the i
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,8 @@ class Retriever:
         """
         question = validate_question(question)
         k = validate_k(k)
+        if filters is not None and not isinstance(filters, Filters):
+            raise QueryError(f"filters={filters!r} is not a Filters", "pass Filters(outlets=(...), date_from=...) or None")
         self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
         store = self.index.store
         dense = None
@@ -116,8 +119,12 @@ class Retriever:
 
 def validate_k(k: object) -> int:
     """`k` as an int between 1 and MAX_K, or a QueryError naming the bad value."""
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise QueryError(f"k={k!r} is not a whole number", f"pass k as an int between 1 and {MAX_K}, e.g. k=5")
+    try:
+        if isinstance(k, bool):
+            raise TypeError
+        k = operator.index(k)  # an int, or an integer type such as numpy's
+    except TypeError:
+        raise QueryError(f"k={k!r} is not a whole number", f"pass k as an int between 1 and {MAX_K}, e.g. k=5") from None
     if not 1 <= k <= MAX_K:
         raise QueryError(f"k={k} is out of range", f"use a k between 1 and {MAX_K}")
     return k
