@@ -92,8 +92,9 @@ def check_overlap(index: Path, paths: Iterable[Path]) -> None:
     for given in paths:
         real = Path(given).resolve()
         if real == home or home.is_relative_to(real):
-            raise IndexRefused(f"the index folder {index} is inside the articles being ingested ({given}), so the "
-                               "index would read its own files and a rebuild would touch the articles",
+            where = "is the folder of articles" if real == home else f"is inside the articles ({given})"
+            raise IndexRefused(f"the index folder {index} {where} being ingested, so the index would read its own "
+                               "files and a rebuild would touch the articles",
                                f"put the index outside {given}, e.g. --index data/index")
         if real.is_relative_to(home) and not real.is_relative_to(uploads):
             raise IndexRefused(f"{given} is inside the index folder {index}; only its {UPLOADS_NAME}/ holds articles",
