@@ -254,6 +254,13 @@ class Store:
             "SELECT title, outlet FROM documents WHERE kind = 'article' ORDER BY published IS NULL, published DESC"
             " LIMIT ?", (limit,)))
 
+    def recent_openings(self, limit: int, chars: int = 10000) -> list[tuple[str, str | None, str]]:
+        """(title, outlet, the first `chars` characters of the text) of the newest articles, undated ones last:
+        what a UI reads its example questions from."""
+        return list(self._db.execute(
+            "SELECT title, outlet, substr(text, 1, ?) FROM documents WHERE kind = 'article'"
+            " ORDER BY published IS NULL, published DESC LIMIT ?", (chars, limit)))
+
     # -- writes (inside `transaction`) ------------------------------------------------
     def put_file(self, path: str, root: str, sha256: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (path, root, sha256))

@@ -24,6 +24,7 @@ from index.store import Filters
 from qa.answer import Answer, Answerer, History, ask_stream
 from qa.config import Config
 from qa.retrieve.retriever import Retriever
+from ui import examples
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_BYTES = 5_000_000  # per file: a long article is ~100 KB; a JSONL batch of hundreds fits
@@ -81,19 +82,10 @@ class Desk:
                              facets["date_to"], updated, tuple(facets["outlets"]), tuple(facets["topics"]))
 
     def example_questions(self, n: int = 4) -> list[str]:
-        """Questions about the newest articles, one per outlet while outlets last."""
+        """Questions the newest articles answer in their own words (see `ui.examples`)."""
         with self._lock:
-            rows = self.retriever.index.store.recent_titles(max(50, n * 10))
-        picked, outlets = [], set()
-        for title, outlet in rows:
-            title = re.sub(r"\s+", " ", title).strip().rstrip(".:;!?")
-            if not 15 <= len(title) <= 90 or (outlet in outlets and len(rows) > n):
-                continue
-            outlets.add(outlet)
-            picked.append(f"What does {outlet} report about “{title}”?" if outlet else f"What is “{title}” about?")
-            if len(picked) == n:
-                break
-        return picked
+            rows = self.retriever.index.store.recent_openings(max(50, n * 10))
+        return examples.from_rows(rows, n)
 
     def add_files(self, paths: Sequence[str | Path],
                   progress: Callable[[float, str], None] | None = None) -> IngestReport:
