@@ -29,9 +29,9 @@ _FORMS: tuple[tuple[re.Pattern, str], ...] = (
                 r" by\b"), "Who {verb} {name}?"),
     (re.compile(rf"(?P<name>{_NAME}):?,? (?:is |was )?(?:[Bb]est |[Ww]idely |also )?[Kk]nown (?:as|for)\b"),
      "What is {name} known for?"),
-    (re.compile(rf"(?P<name>{_NAME}), (?:a|an|the) (?P<what>[^,.;]{{4,80}}?),"), "{who} is {name}?"),
+    (re.compile(rf"(?P<name>{_NAME}), (?:(?:a|an|the) )?(?P<what>[^,.;]{{4,80}}?),"), "{who} is {name}?"),
     (re.compile(rf"(?P<name>{_NAME}) (?:has |have |had )?(?P<did>{'|'.join(_DID)})\b"), "What did {name} {did}?"),
-    (re.compile(rf"\bsaid (?P<name>{_WORD} {_WORD}),|(?P<name2>{_WORD} {_WORD}) said\b"), "What did {name} say?"),
+    (re.compile(rf"\bsaid (?P<name>{_WORD} {_WORD})[,.]|(?P<name2>{_WORD} {_WORD}) said\b"), "What did {name} say?"),
 )
 _NOT_NAMES = frozenset("""best widely known the a an this that these those it its he she they we i in on at as by for from of to and but or
 if when while with after before according however meanwhile also his her their our one some many most china us
