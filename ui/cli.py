@@ -198,10 +198,18 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    import threading
+
     from qa.retrieve.retriever import Retriever
+
+    retriever = Retriever.open(config.index_dir, config)
+    # The model loads while gradio is imported: each takes seconds, and on 2 cores they overlap.
+    loading = threading.Thread(target=retriever.encoder.encode_query, args=("warm up",), daemon=True)
+    loading.start()
     from ui.app import serve
 
-    serve(Retriever.open(config.index_dir, config), config, host=args.host, port=args.port)
+    loading.join()
+    serve(retriever, config, host=args.host, port=args.port)
     return 0
 
 
