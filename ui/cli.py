@@ -181,7 +181,14 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
-    print(answer.text)
+    if answer.abstained and not answer.hits and filters:
+        from ui.desk import Desk
+        from ui.render import filters_note
+
+        print(filters_note(filters, Desk(retriever, config).summary(),  # the web chat's words
+                           "Widen or drop --outlet, --topic, --since or --until, then ask again."))
+        return 0
+    print(" ".join(answer.text.split()))  # a quote of hard-wrapped text keeps its line break; shown as a space
     if answer.abstained:
         print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
         for hit in answer.hits:

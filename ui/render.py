@@ -51,7 +51,8 @@ def answer_html(text: str, turn: int, abstained: bool = False, note: str = "") -
     return f'<div class="nd-answer">{body}</div>'
 
 
-def filters_note(filters: Filters, s: CorpusSummary) -> str:
+def filters_note(filters: Filters, s: CorpusSummary,
+                 fix: str = "Widen or clear the filters under Filters, then ask again.") -> str:
     """Why a question found no passage at all under `filters`, and how to widen them: one sentence for
     the chat and the Sources panel alike."""
     parts = []
@@ -63,8 +64,7 @@ def filters_note(filters: Filters, s: CorpusSummary) -> str:
         parts.append(f"{filters.date_from} to {filters.date_to}" if filters.date_from and filters.date_to
                      else f"from {filters.date_from}" if filters.date_from else f"until {filters.date_to}")
     span = f" The articles run from {s.date_from} to {s.date_to}." if s.date_from and s.date_to else ""
-    return (f"No article matches the filters ({'; '.join(parts)}).{span} "
-            "Widen or clear the filters under Filters, then ask again.")
+    return f"No article matches the filters ({'; '.join(parts)}).{span} {fix}"
 
 
 def sources_html(turns: Sequence[tuple]) -> str:
