@@ -144,13 +144,14 @@ def _ask(driver, box, question: str) -> tuple[float, object]:
 
 
 def _shown_marked(driver, card) -> bool:
-    """The card is inside the window and the sources panel, nothing covers its middle, and it looks marked:
-    an accent ring (box-shadow) that an unmarked card does not have."""
+    """At least 120 px of the card (or all of a shorter one) shows inside the window and the sources panel,
+    nothing covers it there, and it looks marked: an accent ring (box-shadow) an unmarked card lacks."""
     return driver.execute_script("""
         const card = arguments[0], r = card.getBoundingClientRect();
         const panel = document.getElementById("nd-sources").getBoundingClientRect();
-        const inside = r.top >= Math.max(0, panel.top) - 1 && r.top < Math.min(window.innerHeight, panel.bottom) - 20;
-        const hit = document.elementFromPoint(r.left + r.width / 2, Math.min(r.bottom, window.innerHeight) - 10);
+        const top = Math.max(r.top, panel.top, 0), bottom = Math.min(r.bottom, panel.bottom, window.innerHeight);
+        const inside = bottom - top >= Math.min(r.height, 120) - 1;
+        const hit = document.elementFromPoint(r.left + r.width / 2, (top + bottom) / 2);
         const ring = getComputedStyle(card).boxShadow;
         const other = document.querySelector(".nd-card:not(.nd-flash)");
         const plain = other ? getComputedStyle(other).boxShadow : "none";
@@ -208,12 +209,14 @@ def test_browser_follow_up_and_an_older_citation_keep_the_chat_on_screen(server,
     _, baidu = _ask(browser, box, "And what about Baidu?")
     assert baidu.text.startswith("Baidu: Known as China’s “Google,” Baidu has focused heavily on autonomous driving")
     assert "City Brain" not in baidu.text
-    page_y = browser.execute_script("return window.scrollY")
+    header = browser.find_element(By.ID, "nd-header")
+    page_y = browser.execute_script("return arguments[0].getBoundingClientRect().top", header)
     older = browser.find_elements(By.CSS_SELECTOR, "#nd-chat .nd-answer")[0].find_element(By.CSS_SELECTOR, "a.nd-cite")
     older.click()
     card = _wait(lambda: browser.find_element(By.ID, "nd-src-1-1"), 5, "the older turn's card")
     _wait(lambda: _shown_marked(browser, card), 5, "the older card to be marked where the user can see it")
-    assert browser.execute_script("return window.scrollY") == page_y, "the [n] click scrolled the page"
+    assert browser.execute_script("return arguments[0].getBoundingClientRect().top", header) == page_y, \
+        "the [n] click scrolled the page"
     chat = browser.find_element(By.ID, "nd-chat")
     assert browser.execute_script("const r = arguments[0].getBoundingClientRect();"
                                   "return r.top >= 0 && r.top < window.innerHeight;", chat)
