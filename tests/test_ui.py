@@ -297,3 +297,27 @@ def test_browser_upload_shows_its_status_in_view_and_every_page_sees_the_new_ind
     outlet.click()
     _wait(lambda: any(o.text == "Baltic Wire" for o in browser.find_elements(By.CSS_SELECTOR, "ul[role=listbox] li")),
           10, "the uploaded article's outlet among the filter choices")
+
+
+def test_serve_prints_one_serving_line_and_no_share_link_hint(tmp_path, real_encoder):
+    import subprocess
+    import sys
+
+    ingest([SEEDS], tmp_path / "idx", real_encoder, ChunkPlan())
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(tmp_path / "idx"), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    try:
+        lines = []
+        for line in proc.stdout:  # the serving line comes once the server answers
+            lines.append(line)
+            if line.startswith("newsdesk: serving"):
+                break
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    printed = "".join(lines) + rest
+    assert f"newsdesk: serving {tmp_path / 'idx'} on http://127.0.0.1:{port} (Ctrl+C stops)" in printed
+    assert "share" not in printed.lower() and "Running on" not in printed, printed

@@ -55,6 +55,7 @@ class Desk:
         self.config = config or Config()
         self.answerer = answerer
         self._lock = threading.Lock()
+        self._examples: tuple[object, list[str]] = (None, [])
 
     def warm_up(self) -> None:
         """Load the embedding model now, so the first question is not the one that waits for it."""
@@ -82,10 +83,14 @@ class Desk:
                              facets["date_to"], updated, tuple(facets["outlets"]), tuple(facets["topics"]))
 
     def example_questions(self, n: int = 4) -> list[str]:
-        """Questions the newest articles answer in their own words (see `ui.examples`)."""
+        """Questions the newest articles answer in their own words (see `ui.examples`). Read again only
+        after the index changed: every page load asks, and reading 20 articles takes a few hundred ms."""
         with self._lock:
-            rows = self.retriever.index.store.recent_openings(max(50, n * 10))
-        return examples.from_rows(rows, n)
+            key = (n, self.retriever.index.manifest().get("updated"), self.retriever.index.store.counts()["documents"])
+            if self._examples[0] != key:
+                rows = self.retriever.index.store.recent_openings(n * 5)
+                self._examples = (key, examples.from_rows(rows, n))
+            return list(self._examples[1])
 
     def add_files(self, paths: Sequence[str | Path],
                   progress: Callable[[float, str], None] | None = None) -> IngestReport:
