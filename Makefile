@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/newsdesk ingest seeds/ --index $(INDEX)
-	@echo "newsdesk: starting the chat (loading the model and the web UI takes about 10-15 s on 2 cores)"
+	@echo "newsdesk: starting the chat (loading the model and the web UI: about 13 s on 2 idle cores, longer when busy)"
 	@$(BIN)/newsdesk serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; installed once, only if missing.
