@@ -159,7 +159,7 @@ def build(desk: Desk) -> gr.Blocks:
                     api_visibility="private")
 
         def index_now(now: CorpusSummary):
-            """What the page shows of the index: the summary line, the filter choices, the example questions."""
+            """What the page shows of the index: the summary line and the filter choices (outlets, topics, dates)."""
             return (render.summary_html(now), gr.Dropdown(choices=list(now.outlet_names)),
                     gr.Dropdown(choices=list(now.topic_names), visible=bool(now.topic_names)),
                     gr.Textbox(placeholder=now.date_from or "YYYY-MM-DD"),
