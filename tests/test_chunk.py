@@ -18,6 +18,22 @@ def test_sentences_respect_abbreviations_and_quotes():
         "Mr. Smith met U.S. officials.", 'He said "no."', "Then left!", "A heading", "Last line"]
 
 
+WRAPPED = ("# Northwind opens in Gdansk\n\nNorthwind, the Swedish battery maker, opened a factory in Gdansk on Tuesday that will\n"
+           "employ 1,200 people by 2026, the company said. The talks, led by Dr.\nJane Roe of the\n"
+           "Polish Investment Agency, took a year.\n\nKey points:\n- cells for buses\n- a second line\n  that wraps\n"
+           "Short heading\nThe end.")
+
+
+def test_a_single_line_break_inside_a_paragraph_is_a_space_not_a_sentence_end():
+    sentences = [WRAPPED[s:e] for s, e in split_sentences(WRAPPED)]
+    assert sentences == [
+        "# Northwind opens in Gdansk",
+        "Northwind, the Swedish battery maker, opened a factory in Gdansk on Tuesday that will\n"
+        "employ 1,200 people by 2026, the company said.",
+        "The talks, led by Dr.\nJane Roe of the\nPolish Investment Agency, took a year.",
+        "Key points:", "- cells for buses", "- a second line\n  that wraps", "Short heading", "The end."]
+
+
 @pytest.mark.parametrize("max_tokens,overlap", [(32, 0), (48, 12), (64, 24)])
 def test_chunks_round_trip_and_fit_the_budget(max_tokens, overlap):
     text = " ".join(f"Sentence number {i} talks about topic {i % 7} in some detail." for i in range(60))

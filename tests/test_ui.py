@@ -143,6 +143,33 @@ def _ask(driver, box, question: str) -> tuple[float, object]:
     return first, final[-1]
 
 
+def _shown_marked(driver, card) -> bool:
+    """At least 120 px of the card (or all of a shorter one) shows inside the window and the sources panel,
+    nothing covers it there, and it looks marked: an accent ring (box-shadow) an unmarked card lacks."""
+    return driver.execute_script("""
+        const card = arguments[0], r = card.getBoundingClientRect();
+        const panel = document.getElementById("nd-sources").getBoundingClientRect();
+        const top = Math.max(r.top, panel.top, 0), bottom = Math.min(r.bottom, panel.bottom, window.innerHeight);
+        const inside = bottom - top >= Math.min(r.height, 120) - 1;
+        const hit = document.elementFromPoint(r.left + r.width / 2, (top + bottom) / 2);
+        const ring = getComputedStyle(card).boxShadow;
+        const other = document.querySelector(".nd-card:not(.nd-flash)");
+        const plain = other ? getComputedStyle(other).boxShadow : "none";
+        return inside && card.contains(hit) && ring !== "none" && ring !== plain;""", card)
+
+
+def _record_answer_text(driver) -> None:
+    """From now on, keep every distinct text the newest answer bubble shows (streaming redraws it)."""
+    driver.execute_script("""
+        window.ndSeen = [];
+        const chat = document.getElementById("nd-chat");
+        new MutationObserver(() => {
+          const all = chat.querySelectorAll(".nd-answer"), last = all[all.length - 1];
+          const text = last ? last.textContent : "";
+          if (text && window.ndSeen[window.ndSeen.length - 1] !== text) window.ndSeen.push(text);
+        }).observe(chat, {subtree: true, childList: true, characterData: true});""")
+
+
 @pytest.mark.browser
 def test_browser_question_shows_cited_answer_and_source_cards(server, browser):
     from selenium.webdriver.common.by import By
@@ -151,21 +178,68 @@ def test_browser_question_shows_cited_answer_and_source_cards(server, browser):
     box = _open(browser, server)
     examples = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#nd-chat button.example"), 10, "examples")
     assert any("Sora" in e.text for e in examples)
+    _record_answer_text(browser)
     first_text_s, answer = _ask(browser, box, SORA_QUESTION)
     assert "computing power" in answer.text and "[1]" in answer.text
+    final = browser.execute_script("const a = document.querySelectorAll('#nd-chat .nd-answer');"
+                                   "return a[a.length - 1].textContent;")
+    seen = browser.execute_script("return window.ndSeen;")
+    partial = [t for t in seen if 0 < len(t.strip()) < len(final) and final.startswith(t.strip())]
+    assert len(partial) >= 2, f"the answer did not stream: the chat showed {seen!r}"
     card = browser.find_element(By.ID, "nd-src-1-1")
     title = card.find_element(By.CSS_SELECTOR, ".nd-title a")
     assert title.text == "AI industrial chain spurred on by Sora" and title.get_attribute("href") == SORA
     assert "computing power" in card.find_element(By.TAG_NAME, "mark").text
     answer.find_element(By.CSS_SELECTOR, "a.nd-cite").click()
-    _wait(lambda: "nd-flash" in card.get_attribute("class"), 5, "the card to be brought into view")
-    assert browser.execute_script("const r = arguments[0].getBoundingClientRect();"
-                                  "return r.top >= 0 && r.top < window.innerHeight;", card)
+    _wait(lambda: _shown_marked(browser, card), 5, "the cited card to be marked where the user can see it")
     time.sleep(0.6)  # let the smooth scroll settle before the picture
     SCREENSHOT.parent.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
     print(f"first answer text {first_text_s:.2f} s after Enter")
     assert first_text_s < 10
+
+
+@pytest.mark.browser
+def test_browser_follow_up_and_an_older_citation_keep_the_chat_on_screen(server, browser):
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, 1280, 800)
+    box = _open(browser, server)
+    _, first = _ask(browser, box, "What does Alibaba's City Brain try to optimize?")
+    _, baidu = _ask(browser, box, "And what about Baidu?")
+    assert baidu.text.startswith("Baidu: Known as China’s “Google,” Baidu has focused heavily on autonomous driving")
+    assert "City Brain" not in baidu.text
+    header = browser.find_element(By.ID, "nd-header")
+    page_y = browser.execute_script("return arguments[0].getBoundingClientRect().top", header)
+    older = browser.find_elements(By.CSS_SELECTOR, "#nd-chat .nd-answer")[0].find_element(By.CSS_SELECTOR, "a.nd-cite")
+    older.click()
+    card = _wait(lambda: browser.find_element(By.ID, "nd-src-1-1"), 5, "the older turn's card")
+    _wait(lambda: _shown_marked(browser, card), 5, "the older card to be marked where the user can see it")
+    assert browser.execute_script("return arguments[0].getBoundingClientRect().top", header) == page_y, \
+        "the [n] click scrolled the page"
+    chat = browser.find_element(By.ID, "nd-chat")
+    assert browser.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                  "return r.top >= 0 && r.top < window.innerHeight;", chat)
+
+
+@pytest.mark.browser
+def test_browser_filters_that_exclude_everything_say_so_in_chat_and_sources(server, browser):
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, 1280, 800)
+    box = _open(browser, server)
+    browser.find_element(By.CSS_SELECTOR, "#nd-filters button").click()
+    since = _wait(lambda: [b for b in browser.find_elements(By.CSS_SELECTOR, "#nd-filters label")
+                           if b.text.strip() == "From"], 10, "the From field")[0]
+    since.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "input, textarea").send_keys("2030-01-01")
+    box.send_keys("What does Alibaba's City Brain try to optimize?\n")
+    said = _wait(lambda: [a for a in browser.find_elements(By.CSS_SELECTOR, "#nd-chat .nd-answer") if a.text], 60,
+                 "the answer")[0]
+    sources = _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#nd-sources .nd-turn"), 10, "the sources")
+    assert said.text.startswith("No article matches the filters (from 2030-01-01).")
+    assert "The articles run from 2024-02-21 to 2024-03-07" in said.text and "Widen or clear" in said.text
+    assert sources.find_element(By.TAG_NAME, "h3").text.lower() == "no passages match the filters"
+    assert said.text in sources.text and "listed under Sources" not in said.text
 
 
 @pytest.mark.browser
@@ -184,25 +258,66 @@ def test_browser_follow_up_and_phone_width(server, browser):
 
 
 @pytest.mark.browser
-def test_browser_upload_then_ask_about_it(server, browser, tmp_path):
+def test_browser_upload_shows_its_status_in_view_and_every_page_sees_the_new_index(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
 
     _viewport(browser, 1280, 800)
     box = _open(browser, server)
-    article = tmp_path / "zephyr.md"
-    article.write_text("# Zephyr wind farm opens\n\nThe Zephyr wind farm near Aberdeen produced 40 megawatts of "
-                       "power in its first winter, its operator said on Monday.\n")
+    article = tmp_path / "gdansk.md"  # hard-wrapped, as Markdown often is: one sentence runs over two lines
+    article.write_text("---\ntitle: Northwind opens battery factory in Gdansk\nsource: Baltic Wire\ndate: 2024-05-14\n---\n"
+                       "Northwind, the Swedish battery maker, opened a factory in Gdansk on Tuesday that will\n"
+                       "employ 1,200 people by 2026, the company said. The plant will build cells for electric\n"
+                       "buses sold across Europe.\n")
     browser.find_element(By.CSS_SELECTOR, "#nd-add button").click()  # open the accordion
     _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#nd-add input[type=file]"), 10, "the file input")
     browser.find_element(By.CSS_SELECTOR, "#nd-add input[type=file]").send_keys(str(article))
     add = _wait(lambda: [b for b in browser.find_elements(By.CSS_SELECTOR, "#nd-add button")
                          if b.text == "Add to the index"], 10, "the add button")[0]
-    _wait(lambda: "zephyr" in browser.find_element(By.ID, "nd-add").text, 20, "the uploaded file")
+    _wait(lambda: "gdansk" in browser.find_element(By.ID, "nd-add").text, 20, "the uploaded file")
     add.click()
     status = _wait(lambda: [s for s in browser.find_elements(By.CSS_SELECTOR, "#nd-status .nd-status")
                             if s.text], 60, "the ingest status")[0]
     assert "Added 1" in status.text and "nd-ok" in status.get_attribute("class")
+    _wait(lambda: browser.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                         "return r.top >= 0 && r.bottom <= window.innerHeight;", status),
+          5, "the upload status inside the window, where the user clicked")
     assert "6 articles" in browser.find_element(By.ID, "nd-corpus").text
-    _, answer = _ask(browser, box, "How much power did the Zephyr wind farm produce in its first winter?")
-    assert "40 megawatts" in answer.text
-    assert "Zephyr wind farm opens" in browser.find_element(By.ID, "nd-src-1-1").text
+    _, answer = _ask(browser, box, "How many people will the Northwind factory in Gdansk employ?")
+    assert ("opened a factory in Gdansk on Tuesday that will employ 1,200 people by 2026, the company said."
+            in answer.text)  # the whole sentence, across the line break
+    assert "Northwind opens battery factory in Gdansk" in browser.find_element(By.ID, "nd-src-1-1").text
+
+    browser.get("about:blank")
+    _open(browser, server)  # a reload, as a new tab would see it
+    corpus = _wait(lambda: browser.find_element(By.ID, "nd-corpus"), 10, "the corpus line")
+    _wait(lambda: "6 articles" in corpus.text and "2024-05-14" in corpus.text, 10, "the summary of the grown index")
+    browser.find_element(By.CSS_SELECTOR, "#nd-filters button").click()
+    outlet = _wait(lambda: [i for i in browser.find_elements(By.CSS_SELECTOR, "#nd-filters input")
+                            if i.is_displayed()], 10, "the outlet filter")[0]
+    outlet.click()
+    _wait(lambda: any(o.text == "Baltic Wire" for o in browser.find_elements(By.CSS_SELECTOR, "ul[role=listbox] li")),
+          10, "the uploaded article's outlet among the filter choices")
+
+
+def test_serve_prints_one_serving_line_and_no_share_link_hint(tmp_path, real_encoder):
+    import subprocess
+    import sys
+
+    ingest([SEEDS], tmp_path / "idx", real_encoder, ChunkPlan())
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(tmp_path / "idx"), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    try:
+        lines = []
+        for line in proc.stdout:  # the serving line comes once the server answers
+            lines.append(line)
+            if line.startswith("newsdesk: serving"):
+                break
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    printed = "".join(lines) + rest
+    assert f"newsdesk: serving {tmp_path / 'idx'} on http://127.0.0.1:{port} (Ctrl+C stops)" in printed
+    assert "share" not in printed.lower() and "Running on" not in printed, printed

@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported: no phoning home
 
@@ -28,14 +28,17 @@ from qa.config import Config  # noqa: E402
 from qa.retrieve.filters import parse_filters  # noqa: E402
 from qa.retrieve.retriever import Retriever  # noqa: E402
 from ui import render  # noqa: E402
-from ui.desk import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, Desk  # noqa: E402
+from ui.desk import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, CorpusSummary, Desk  # noqa: E402
+from ui.stream import paced  # noqa: E402
 
 log = logging.getLogger("newsdesk.ui")
 STYLE = Path(__file__).with_name("style.css")
 THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
                        font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"])
 # Gradio scopes the css file to the app's content; the page's own side padding needs an unscoped rule.
-# [n] links scroll their card into view inside the sources panel, unfolding an older turn if needed.
+# A click on [n] marks its card (.nd-flash in style.css), unfolding an older turn if needed, and scrolls the
+# sources panel alone: scrollIntoView would scroll the page too and take the chat off screen. Only when the
+# panel does not scroll (a phone, where the sources stack under the chat) does the page move to the card.
 HEAD = """<style>@media (max-width: 720px) { .gradio-container .main.app { padding: 8px !important; } }</style>
 <script>
 document.addEventListener("click", (event) => {
@@ -48,7 +51,14 @@ document.addEventListener("click", (event) => {
   if (fold) fold.open = true;
   document.querySelectorAll(".nd-card.nd-flash").forEach((c) => c.classList.remove("nd-flash"));
   card.classList.add("nd-flash");
-  card.scrollIntoView({behavior: "smooth", block: "nearest"});
+  const panel = document.getElementById("nd-sources");
+  const box = panel.getBoundingClientRect(), r = card.getBoundingClientRect();
+  if (panel.scrollHeight > panel.clientHeight + 1) {
+    const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, window.innerHeight);
+    if (r.top < top || r.bottom > bottom) panel.scrollTo({top: panel.scrollTop + r.top - top - 8, behavior: "smooth"});
+  } else if (r.top < 0 || r.bottom > window.innerHeight) {
+    card.scrollIntoView({behavior: "smooth", block: "nearest"});
+  }
 });
 </script>"""
 THINKING = '<span class="nd-note">Searching the articles…</span>'
@@ -94,13 +104,16 @@ def build(desk: Desk) -> gr.Blocks:
                         since = gr.Textbox(label="From", placeholder=summary.date_from or "YYYY-MM-DD", min_width=140)
                         until = gr.Textbox(label="To", placeholder=summary.date_to or "YYYY-MM-DD", min_width=140)
                 with gr.Accordion("Add articles", open=False, elem_id="nd-add"):
-                    files = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), height=150,
-                                    label="Article files")
-                    gr.HTML(f'<div class="nd-note">{" ".join(sorted(SUPPORTED_SUFFIXES))}: up to '
-                            f"{MAX_UPLOAD_FILES} files, {MAX_UPLOAD_BYTES // 1_000_000} MB each. They are added "
-                            "to this index and can be asked about at once.</div>")
-                    add = gr.Button("Add to the index", variant="primary", size="sm")
-                    status = gr.HTML("", elem_id="nd-status")
+                    # The button and its status sit beside the drop zone, so the result shows where the user clicked.
+                    with gr.Row(equal_height=False):
+                        files = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), height=120,
+                                        label="Article files", scale=3, min_width=240)
+                        with gr.Column(scale=2, min_width=200):
+                            add = gr.Button("Add to the index", variant="primary", size="sm")
+                            status = gr.HTML("", elem_id="nd-status")
+                            gr.HTML(f'<div class="nd-note">{" ".join(sorted(SUPPORTED_SUFFIXES))}: up to '
+                                    f"{MAX_UPLOAD_FILES} files, {MAX_UPLOAD_BYTES // 1_000_000} MB each. They are "
+                                    "added to this index and can be asked about at once.</div>")
             with gr.Column(scale=2, min_width=300):
                 sources = gr.HTML(render.sources_html([]), elem_id="nd-sources", label="Sources")
 
@@ -116,11 +129,13 @@ def build(desk: Desk) -> gr.Blocks:
             try:
                 filters = parse_filters(outlet or (), topic or (), start, end)
                 text = ""
-                for piece in desk.ask_stream(message, prior, filters):
+                for piece in paced(desk.ask_stream(message, prior, filters)):
                     if isinstance(piece, Answer):
-                        past = past + [(message, piece)]
+                        note = (render.filters_note(filters, desk.summary())
+                                if piece.abstained and not piece.hits and filters else "")
+                        past = past + [(message, piece, note)]
                         history[-1] = {"role": "assistant",
-                                       "content": render.answer_html(piece.text, turn, piece.abstained)}
+                                       "content": render.answer_html(piece.text, turn, piece.abstained, note)}
                         yield "", history, render.sources_html(past), past
                         return
                     text += piece
@@ -143,21 +158,33 @@ def build(desk: Desk) -> gr.Blocks:
         clear.click(lambda: ([], [], render.sources_html([]), ""), None, [chat, turns, sources, question],
                     api_visibility="private")
 
+        def index_now(now: CorpusSummary):
+            """What the page shows of the index: the summary line and the filter choices (outlets, topics, dates)."""
+            return (render.summary_html(now), gr.Dropdown(choices=list(now.outlet_names)),
+                    gr.Dropdown(choices=list(now.topic_names), visible=bool(now.topic_names)),
+                    gr.Textbox(placeholder=now.date_from or "YYYY-MM-DD"),
+                    gr.Textbox(placeholder=now.date_to or "YYYY-MM-DD"))
+
+        shown = [corpus, outlets, topics, since, until]
+        # Each page load reads the served index afresh: a reload or a new tab after an upload shows its articles.
+        def on_load():
+            return *index_now(desk.summary()), gr.Chatbot(examples=[{"text": q} for q in desk.example_questions()])
+
+        app.load(on_load, None, [*shown, chat], api_visibility="private", queue=False)
+
         def add_articles(paths: list[str] | None, progress=gr.Progress()):
             try:
                 report = desk.add_files(paths or [], progress=lambda done, desc: progress(done, desc=desc))
             except NewsdeskError as exc:
-                return render.status_html(desk.public(exc), ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return render.status_html(desk.public(exc), ok=False), *[gr.skip()] * 6
             except Exception:
                 log.exception("adding %s failed", paths)
-                return render.status_html(UNEXPECTED, ok=False), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            now = desk.summary()
+                return render.status_html(UNEXPECTED, ok=False), *[gr.skip()] * 6
             done, ok = desk.describe_upload(report)
-            return (render.status_html(done, ok=ok), render.summary_html(now),
-                    gr.Dropdown(choices=list(now.outlet_names)),
-                    gr.Dropdown(choices=list(now.topic_names), visible=bool(now.topic_names)), None)
+            return render.status_html(done, ok=ok), *index_now(desk.summary()), None
 
-        add.click(add_articles, files, [status, corpus, outlets, topics, files], api_visibility="private")
+        add.click(add_articles, files, [status, *shown, files], api_visibility="private").then(
+            None, js="() => document.getElementById('nd-status')?.scrollIntoView({block: 'nearest'})")
 
         def ask(question: str, outlet: str = "", topic: str = "", since: str = "", until: str = "") -> dict[str, Any]:
             """Answer one question; returns the answer text, its citations and the passages it drew on."""
@@ -176,22 +203,29 @@ def build(desk: Desk) -> gr.Blocks:
 
 
 def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
-           password: str | None = None, queue_max: int = QUEUE_MAX) -> tuple[gr.Blocks, str]:
+           password: str | None = None, queue_max: int = QUEUE_MAX,
+           ready: Callable[[str], None] | None = None) -> tuple[gr.Blocks, str]:
     """Serve `desk`; with `block=False` return at once (tests): the app (`.close()` stops it) and its url.
 
     `password`: when given, a login page asks for it (any user name); `queue_max` bounds
     the questions waiting for an answer (memory stays flat under a flood, at the price of
-    refusing the excess with "queue is full").
+    refusing the excess with "queue is full"); `ready(url)` is called once the server answers.
     """
     app = build(desk)
     app.queue(default_concurrency_limit=CONCURRENT_ANSWERS, max_size=queue_max)
+    # quiet: newsdesk prints its own "serving" line; gradio's would end with a hint about share=True links,
+    # which this server never opens.
     _, url, _ = app.launch(
-        server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=not block,
+        server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=True,
         theme=THEME, css_paths=[STYLE], head=HEAD, footer_links=[], max_file_size=MAX_UPLOAD_BYTES,
-        ssr_mode=False, mcp_server=False, show_error=False, quiet=not block, enable_monitoring=False, pwa=False,
+        ssr_mode=False, mcp_server=False, show_error=False, quiet=True, enable_monitoring=False, pwa=False,
         state_session_capacity=SESSIONS_KEPT,
         auth=_password_check(password) if password else None,
         auth_message="This newsdesk is protected: any user name, and its password." if password else None)
+    if block:
+        if ready:
+            ready(url)
+        app.block_thread()
     return app, url
 
 
@@ -215,9 +249,12 @@ def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: i
     except NewsdeskError as exc:
         print(f"newsdesk: warning: unfinished uploads were not resumed: {exc}", file=sys.stderr)
     desk.warm_up()
-    print(f"newsdesk: serving {retriever.index.path} on http://{host}:{port} (Ctrl+C stops)"
-          + ("; a password is required" if password else ""))
+
+    def ready(url: str) -> None:
+        print(f"newsdesk: serving {retriever.index.path} on {url.rstrip('/')} (Ctrl+C stops)"
+              + ("; a password is required" if password else ""), flush=True)
+
     if not password and host not in ("127.0.0.1", "localhost", "::1"):
         print(f"newsdesk: warning: anyone who can reach {host}:{port} can read the articles and add files; "
               f"set {PASSWORD_ENV} to require a password", file=sys.stderr)
-    launch(desk, host, port, block=True, password=password)
+    launch(desk, host, port, block=True, password=password, ready=ready)

@@ -207,7 +207,14 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
-    print(terminal_safe(answer.text, keep_lines=True))
+    if answer.abstained and not answer.hits and filters:
+        from ui.desk import Desk
+        from ui.render import filters_note
+
+        print(terminal_safe(filters_note(filters, Desk(retriever, config).summary(),  # the web chat's words
+                                         "Widen or drop --outlet, --topic, --since or --until, then ask again.")))
+        return 0
+    print(terminal_safe(" ".join(answer.text.split())))  # a hard-wrapped quote keeps its line break: shown as a space
     if answer.abstained:
         print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
         for hit in answer.hits:
@@ -224,11 +231,19 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    import threading
+
     from qa.retrieve.retriever import Retriever
-    from ui.app import serve
 
     _check_port_free(args.host, args.port)  # before the slow model load, and without gradio's traceback
-    serve(Retriever.open(config.index_dir, config), config, host=args.host, port=args.port)
+    retriever = Retriever.open(config.index_dir, config)
+    # The model loads while gradio is imported: each takes seconds, and on 2 cores they overlap.
+    loading = threading.Thread(target=retriever.encoder.encode_query, args=("warm up",), daemon=True)
+    loading.start()
+    from ui.app import serve
+
+    loading.join()
+    serve(retriever, config, host=args.host, port=args.port)
     return 0
 
 

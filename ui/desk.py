@@ -29,6 +29,7 @@ from index.store import Filters
 from qa.answer import Answer, Answerer, History, ask_stream
 from qa.config import Config
 from qa.retrieve.retriever import Retriever
+from ui import examples
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_BYTES = 5_000_000  # per file: a long article is ~100 KB; a JSONL batch of hundreds fits
@@ -61,6 +62,7 @@ class Desk:
         self.answerer = answerer
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one upload at a time here; other processes wait on the index's lock
+        self._examples: tuple[object, list[str]] = (None, [])
 
     def warm_up(self) -> None:
         """Load the embedding model now, so the first question is not the one that waits for it."""
@@ -81,6 +83,7 @@ class Desk:
 
     def summary(self) -> CorpusSummary:
         with self._lock:
+            self.retriever.index.refresh()  # a rebuild or ingest by another process shows on the next page load
             store = self.retriever.index.store
             counts, facets = store.counts(), store.facets()
             updated = self.retriever.index.manifest().get("updated")
@@ -88,19 +91,14 @@ class Desk:
                              facets["date_to"], updated, tuple(facets["outlets"]), tuple(facets["topics"]))
 
     def example_questions(self, n: int = 4) -> list[str]:
-        """Questions about the newest articles, one per outlet while outlets last."""
+        """Questions the newest articles answer in their own words (see `ui.examples`). Read again only
+        after the index changed: every page load asks, and reading 20 articles takes a few hundred ms."""
         with self._lock:
-            rows = self.retriever.index.store.recent_titles(max(50, n * 10))
-        picked, outlets = [], set()
-        for title, outlet in rows:
-            title = re.sub(r"\s+", " ", title).strip().rstrip(".:;!?")
-            if not 15 <= len(title) <= 90 or (outlet in outlets and len(rows) > n):
-                continue
-            outlets.add(outlet)
-            picked.append(f"What does {outlet} report about “{title}”?" if outlet else f"What is “{title}” about?")
-            if len(picked) == n:
-                break
-        return picked
+            key = (n, self.retriever.index.manifest().get("updated"), self.retriever.index.store.counts()["documents"])
+            if self._examples[0] != key:
+                rows = self.retriever.index.store.recent_openings(n * 5)
+                self._examples = (key, examples.from_rows(rows, n))
+            return list(self._examples[1])
 
     def add_files(self, paths: Sequence[str | Path],
                   progress: Callable[[float, str], None] | None = None) -> IngestReport:

@@ -13,11 +13,13 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
+from index.store import Filters
 from qa.retrieve.retriever import Hit
 from ui.desk import CorpusSummary
 
 CONTEXT_CHARS = 280  # passage text shown on each side of the quoted sentences
 _MARKER = re.compile(r"\[(\d+)\]")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
 def e(value: object) -> str:
@@ -36,31 +38,54 @@ def card_id(turn: int, n: int) -> str:
     return f"nd-src-{turn}-{n}"
 
 
-def answer_html(text: str, turn: int, abstained: bool = False) -> str:
-    """The answer (or the part streamed so far), escaped, each [n] a link to its card."""
+def answer_html(text: str, turn: int, abstained: bool = False, note: str = "") -> str:
+    """The answer (or the part streamed so far), escaped, each [n] a link to its card. A quote may hold a
+    line break of its article's hard-wrapped text; on screen it is a space. `note`, when given, says why
+    nothing was found (the filters) and takes the place of the abstain text."""
+    if note:
+        return f'<div class="nd-answer nd-filtered">{e(note)}</div>'
     body = _MARKER.sub(lambda m: f'<a class="nd-cite" href="#{card_id(turn, int(m.group(1)))}">[{m.group(1)}]</a>',
-                       e(text))
+                       e(_LINE_BREAK.sub(" ", text)))
     if abstained:
         body += '<br><span class="nd-note">The closest passages are listed under Sources.</span>'
     return f'<div class="nd-answer">{body}</div>'
 
 
-def sources_html(turns: Sequence[tuple[str, Answer]]) -> str:
-    """Every turn's sources, newest first; older turns folded (a click on their [n] still opens them)."""
+def filters_note(filters: Filters, s: CorpusSummary,
+                 fix: str = "Widen or clear the filters under Filters, then ask again.") -> str:
+    """Why a question found no passage at all under `filters`, and how to widen them: one sentence for
+    the chat and the Sources panel alike."""
+    parts = []
+    if filters.outlets:
+        parts.append("outlet " + " or ".join(filters.outlets))
+    if filters.topics:
+        parts.append("topic " + " or ".join(filters.topics))
+    if filters.date_from or filters.date_to:
+        parts.append(f"{filters.date_from} to {filters.date_to}" if filters.date_from and filters.date_to
+                     else f"from {filters.date_from}" if filters.date_from else f"until {filters.date_to}")
+    span = f" The articles run from {s.date_from} to {s.date_to}." if s.date_from and s.date_to else ""
+    return f"No article matches the filters ({'; '.join(parts)}).{span} {fix}"
+
+
+def sources_html(turns: Sequence[tuple]) -> str:
+    """Every turn's sources, newest first; older turns folded (a click on their [n] still opens them).
+    A turn is (question, Answer) or (question, Answer, note) with the note of `filters_note`."""
     if not turns:
         return ('<div class="nd-sources-empty">Sources appear here: each answer sentence is quoted from one of them, '
                 "and its [n] brings its card into view.</div>")
     parts = []
     for turn in range(len(turns), 0, -1):
-        question, answer = turns[turn - 1]
-        section = _turn_html(question, answer, turn)
+        question, answer, *note = turns[turn - 1]
+        section = _turn_html(question, answer, turn, note[0] if note else "")
         parts.append(section if turn == len(turns) else
                      f'<details class="nd-older"><summary>{e(question)}</summary>{section}</details>')
     return '<div class="nd-sources">' + "".join(parts) + "</div>"
 
 
-def _turn_html(question: str, answer: Answer, turn: int) -> str:
-    if answer.abstained:
+def _turn_html(question: str, answer: Answer, turn: int, note: str = "") -> str:
+    if note:
+        head, cards = "No passages match the filters", f'<p class="nd-filtered">{e(note)}</p>'
+    elif answer.abstained:
         head = "Closest passages (they do not answer the question)" if answer.hits else "No passages found"
         cards = "".join(hit_card_html(hit, turn) for hit in answer.hits)
     else:
