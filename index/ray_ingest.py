@@ -16,6 +16,7 @@ need newsdesk installed and the article paths mounted where the driver sees them
 """
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 from pathlib import Path
@@ -79,6 +80,7 @@ class RayRunner:
                      _node_ip_address="127.0.0.1", logging_level="warning", log_to_driver=False)
             self._started = True
         ray.data.DataContext.get_current().enable_progress_bars = False  # the writer shows its own bar
+        logging.getLogger("ray.data").setLevel(logging.WARNING)  # not a log line per dataset run
 
     def _cpus(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -114,9 +116,10 @@ class RayRunner:
         gpus = int(ray.cluster_resources().get("GPU", 0))
         actors = gpus or min(self._cpus(), MAX_CPU_ACTORS)
         rows = [{"i": i, "text": t} for i, t in enumerate(todo)]
-        blocks = min(len(rows), max(2 * actors, -(-len(rows) // (4 * encoder.batch_size))))
+        per_call = 4 * getattr(encoder, "batch_size", 64)  # texts per actor call: a few model batches
+        blocks = min(len(rows), max(2 * actors, -(-len(rows) // per_call)))
         ds = ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
-            _Embed, fn_constructor_args=(encoder,), batch_size=4 * encoder.batch_size, concurrency=actors,
+            _Embed, fn_constructor_args=(encoder,), batch_size=per_call, concurrency=actors,
             num_cpus=CPU_PER_TASK, num_gpus=1 if gpus else 0)
         return _Streamed(encoder, todo, iter(ds.iter_batches(batch_size=None, batch_format="numpy")))
 

@@ -64,14 +64,19 @@ def _same(a, b, atol: float = 0.0) -> None:
 def _ingest_both(tmp_path, encoder, runner):
     articles = _corpus(tmp_path / "articles")
     plain = ingest([articles], tmp_path / "plain", encoder)
+    local = len(getattr(encoder, "encoded", ()))
     try:
         other = ingest([articles], tmp_path / "other", encoder, runner=runner)
         again = ingest([articles], tmp_path / "other", encoder, runner=runner)
     finally:
-        runner.close()
+        if isinstance(runner, ProcessPool):
+            runner.close()  # the Ray runner is the module's, closed by its fixture
     assert plain.added == other.added == other.total_documents > 40
     assert (sorted(map(str, plain.errors)), sorted(plain.warnings)) == (sorted(map(str, other.errors)), sorted(other.warnings))
     assert again.unchanged == plain.added and again.chunks == 0  # the second run finds nothing to do
+    if hasattr(encoder, "encoded") and not isinstance(runner, Serial):
+        # The pool embeds here; Ray must have embedded everything on its actors (no silent local fallback).
+        assert (len(encoder.encoded) - local == 0) == (not isinstance(runner, ProcessPool))
     return _snapshot(tmp_path / "plain"), _snapshot(tmp_path / "other")
 
 
@@ -95,13 +100,15 @@ def test_engine_settings_are_checked():
 
 
 @pytest.fixture(scope="module")
-def ray_env():
+def ray_runner():
     pytest.importorskip("ray", reason="ray[data] is not installed (pip install 'newsdesk[ray]')")
     # Ray's workers are fresh processes: they find newsdesk (and tests.fakes) through PYTHONPATH.
     root = str(Path(__file__).resolve().parent.parent)
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, old) if p)
-    yield
+    runner = runner_for("ray", 2)  # one local Ray (about 15 s to start) for both tests
+    yield runner
+    runner.close()
     if old is None:
         os.environ.pop("PYTHONPATH", None)
     else:
@@ -109,13 +116,13 @@ def ray_env():
 
 
 @pytest.mark.ray
-def test_ray_writes_the_local_index(tmp_path, fake_encoder, ray_env):
+def test_ray_writes_the_local_index(tmp_path, fake_encoder, ray_runner):
     # A fake encoder is a pure function of the text: any difference is the pipeline's, so exact equality.
-    _same(*_ingest_both(tmp_path, fake_encoder, runner_for("ray", 2)))
+    _same(*_ingest_both(tmp_path, fake_encoder, ray_runner))
 
 
 @pytest.mark.ray
 @pytest.mark.model
-def test_ray_with_the_real_model_gives_the_local_vectors(tmp_path, real_encoder, ray_env):
+def test_ray_with_the_real_model_gives_the_local_vectors(tmp_path, real_encoder, ray_runner):
     # The model batches texts differently on the actors (other padding), hence a float tolerance.
-    _same(*_ingest_both(tmp_path, real_encoder, runner_for("ray", 2)), atol=1e-4)
+    _same(*_ingest_both(tmp_path, real_encoder, ray_runner), atol=1e-4)
