@@ -81,7 +81,8 @@ class ProcessPool(Serial):
         if self._pool is None:
             # forkserver/spawn: a fork of a process that already ran torch or tokenizer threads can deadlock
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(self._size(), mp_context=multiprocessing.get_context(method))
+            self._pool = ProcessPoolExecutor(self._size(), mp_context=multiprocessing.get_context(method),
+                                             initializer=_one_thread)
         return self._pool
 
     def _worth_it(self, items: int, floor: int) -> bool:
@@ -106,6 +107,12 @@ class ProcessPool(Serial):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def _one_thread() -> None:
+    # Each process counts tokens for its own slice: the tokenizer's thread pool in every one of them
+    # would put cores x processes threads on the machine.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
 def runner_for(engine: str = "local", workers: int = 1, ray_address: str | None = None) -> Runner:

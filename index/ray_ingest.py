@@ -69,7 +69,8 @@ class RayRunner:
         self.num_cpus = num_cpus
         self._started = False
 
-    def _connect(self) -> None:
+    def start(self) -> None:
+        """Connect to the cluster, or start the local Ray (about 12 s here); later calls do nothing."""
         if ray.is_initialized():
             return
         if self.address:
@@ -91,7 +92,7 @@ class RayRunner:
     def parse(self, files: Sequence[tuple[Path, Path]]) -> list[Parsed]:
         if not files:
             return []
-        self._connect()
+        self.start()
         rows = [{"i": i, "path": str(path), "root": str(root)} for i, (root, path) in enumerate(files)]
         out = self._dataset(rows).map(_parse_row, num_cpus=CPU_PER_TASK).take_all()
         return [pickle.loads(r["blob"]) for r in sorted(out, key=lambda r: r["i"])]
@@ -100,7 +101,7 @@ class RayRunner:
               max_tokens: int) -> list[list[Chunk]]:
         if not docs:
             return []
-        self._connect()
+        self.start()
         rows = [{"i": i, "doc": pickle.dumps(doc)} for i, doc in enumerate(docs)]
         out = self._dataset(rows).map_batches(
             _chunk_batch, batch_size=None, num_cpus=CPU_PER_TASK,
@@ -112,7 +113,7 @@ class RayRunner:
         todo = texts()
         if not todo:
             return encoder  # nothing new: the model is not even loaded
-        self._connect()
+        self.start()
         gpus = int(ray.cluster_resources().get("GPU", 0))
         actors = gpus or min(self._cpus(), MAX_CPU_ACTORS)
         rows = [{"i": i, "text": t} for i, t in enumerate(todo)]
