@@ -30,6 +30,9 @@ Parsed = tuple[list[Document], list[ParseError]]
 # costs more than it saves, so `workers: 0` (auto) keeps small ingests and uploads serial.
 POOL_MIN_FILES = 16
 POOL_MIN_DOCS = 256
+# On 2 cores a pool measured no faster (bench/engines.py: the model's torch threads already fill
+# them), so auto starts one only where there are cores to spare.
+AUTO_MIN_CORES = 4
 
 
 class Runner(Protocol):
@@ -86,6 +89,8 @@ class ProcessPool(Serial):
         return self._pool
 
     def _worth_it(self, items: int, floor: int) -> bool:
+        if self.workers == 0 and self._size() < AUTO_MIN_CORES:
+            return False
         return self._size() > 1 and (items >= floor or self.workers > 1) and items > 1
 
     def parse(self, files):

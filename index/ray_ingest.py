@@ -120,7 +120,8 @@ class RayRunner:
         per_call = 4 * getattr(encoder, "batch_size", 64)  # texts per actor call: a few model batches
         blocks = min(len(rows), max(2 * actors, -(-len(rows) // per_call)))
         ds = ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
-            _Embed, fn_constructor_args=(encoder,), batch_size=per_call, concurrency=actors,
+            _Embed, fn_constructor_args=(encoder,), batch_size=per_call,
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=CPU_PER_TASK, num_gpus=1 if gpus else 0)
         return _Streamed(encoder, todo, iter(ds.iter_batches(batch_size=None, batch_format="numpy")))
 

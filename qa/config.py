@@ -116,9 +116,9 @@ class Config:
                    forced. A change converts the index from stored vectors at the next ingest.
     ingest_engine: where ingest parses, chunks and embeds: "local" (this machine) or "ray" (Ray Data;
                    a private local Ray, or the cluster at ray_address). The same documents either way.
-    ingest_workers: local engine: processes that parse and chunk (1: none, 0: one per core, used for
-                   inputs of 16+ files or 256+ articles, where start-up pays off); ray engine without
-                   an address: CPUs of the local Ray (0: all).
+    ingest_workers: local engine: processes that parse and chunk (1: none; 0: one per core on machines
+                   with 4+ cores, for inputs of 16+ files or 256+ articles, where start-up pays off);
+                   ray engine without an address: CPUs of the local Ray (0: all).
     ray_address:   a Ray cluster ("ray://head:10001" or "auto"); $RAY_ADDRESS overrides it; empty: local.
     password:      when set, `newsdesk serve` asks for it on a login page (any user name).
                    $NEWSDESK_PASSWORD overrides it and keeps it out of files; null: no login.
