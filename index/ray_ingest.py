@@ -28,7 +28,7 @@ import ray
 from index.chunk import ChunkPlan, chunk_documents
 from index.document import Chunk, Document
 from index.embed import Encoder, Tokenizer
-from index.errors import ParseError
+from index.errors import ConfigError, ParseError
 from index.parse import parse_file_report
 
 Parsed = tuple[list[Document], list[ParseError]]  # as in index.parallel, which imports this module
@@ -74,14 +74,21 @@ class RayRunner:
         if ray.is_initialized():
             return
         if self.address:
-            ray.init(address=self.address, logging_level="warning", log_to_driver=False)
+            try:
+                ray.init(address=self.address, logging_level=logging.ERROR, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise ConfigError(f"no Ray cluster answers at ray_address {self.address!r} ({exc})",
+                                  "check ray_address or $RAY_ADDRESS, or clear both to run a local Ray") from exc
         else:
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             ray.init(address="local", num_cpus=self.num_cpus or os.cpu_count() or 1, include_dashboard=False,
-                     _node_ip_address="127.0.0.1", logging_level="warning", log_to_driver=False)
+                     _node_ip_address="127.0.0.1", logging_level=logging.ERROR, log_to_driver=False)
             self._started = True
-        ray.data.DataContext.get_current().enable_progress_bars = False  # the writer shows its own bar
-        logging.getLogger("ray.data").setLevel(logging.WARNING)  # not a log line per dataset run
+        # Ray's notices (token auth on, progress bars off, a line per dataset run) are noise in `newsdesk
+        # ingest`; its errors still show, and task failures raise here.
+        context = ray.data.DataContext.get_current()  # (sets up Ray Data's logging, so before the level)
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        context.enable_progress_bars = False  # the writer shows its own bar
 
     def _cpus(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
