@@ -8,6 +8,7 @@ call, with Ray's start-up given apart; CPU time sums the process and every
 process below it (pool workers, Ray's raylet and workers), so a loaded machine
 shows up as wall time without CPU. The model is warmed before timing for the
 local engines; Ray's actors load their own copies inside the timed run.
+`--stages` times parsing and chunking alone, the part a pool or Ray spreads.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import psutil
 
 from bench.proc import in_child
+from index.parallel import runner_for
 from qa.config import Config
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "multihop-rag" / "corpus.jsonl"
@@ -40,7 +42,6 @@ def _cpu_s() -> float:
 
 def _one(engine: str, workers: int, articles: str, index_dir: str, config: Config) -> dict:
     from index.ingest import ingest
-    from index.parallel import runner_for
 
     encoder = config.encoder()
     encoder.encode(["warm up"])  # the driver's model load is not ingest time
@@ -59,7 +60,25 @@ def _one(engine: str, workers: int, articles: str, index_dir: str, config: Confi
             "chunks_per_s": round(report.chunks / wall_s, 1) if wall_s else None}
 
 
-def run(corpus: Path, limit: int, config: Config, engines: list[tuple[str, int]]) -> dict:
+def _stages(engine: str, workers: int, articles: str, config: Config) -> dict:
+    """Parse and chunk alone (what a pool or Ray spreads), with no index and no model."""
+    from index.parse import discover
+
+    encoder = config.encoder()  # the tokenizer only: the model is not loaded
+    runner = runner_for(engine, workers)
+    getattr(runner, "start", lambda: None)()
+    files = discover([Path(articles)], [])
+    cpu0, t0 = _cpu_s(), time.perf_counter()
+    try:
+        docs = [d for parsed, _ in runner.parse(files) for d in parsed]
+        chunks = runner.chunk(docs, encoder.tokenizer, config.chunk_plan(), encoder.max_tokens)
+        wall_s, cpu_s = time.perf_counter() - t0, _cpu_s() - cpu0
+    finally:
+        runner.close()
+    return {"documents": len(docs), "chunks": sum(map(len, chunks)), "wall_s": round(wall_s, 2), "cpu_s": round(cpu_s, 2)}
+
+
+def run(corpus: Path, limit: int, config: Config, engines: list[tuple[str, int]], stages_only: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="newsdesk-engines-") as tmp:
         articles = Path(tmp) / "articles"
         articles.mkdir()
@@ -70,7 +89,10 @@ def run(corpus: Path, limit: int, config: Config, engines: list[tuple[str, int]]
         out: dict = {"articles": len(lines), "cores": len(os.sched_getaffinity(0)), "load_avg_1m": os.getloadavg()[0]}
         for engine, workers in engines:
             name = f"{engine}-{workers}" if workers != 1 or engine != "local" else "local-serial"
-            out[name] = in_child(_one, engine, workers, str(articles), str(Path(tmp) / name), config)
+            if stages_only:
+                out[name] = in_child(_stages, engine, workers, str(articles), config)
+            else:
+                out[name] = in_child(_one, engine, workers, str(articles), str(Path(tmp) / name), config)
         out["load_avg_1m_after"] = os.getloadavg()[0]
     return out
 
@@ -80,9 +102,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--cpus", type=int, default=2, help="pool processes and local Ray CPUs")
+    parser.add_argument("--stages", action="store_true", help="time parse + chunk only (no model, no index)")
     args = parser.parse_args()
     engines = [("local", 1), ("local", args.cpus), ("ray", args.cpus)]
-    print(json.dumps(run(args.corpus, args.articles, Config(), engines), indent=1))
+    print(json.dumps(run(args.corpus, args.articles, Config(), engines, args.stages), indent=1))
 
 
 if __name__ == "__main__":
