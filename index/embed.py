@@ -106,6 +106,10 @@ class Encoder:
                 self._model.half()  # fp16 on a GPU: about twice the throughput, cosine to fp32 above 0.999
         return self._model
 
+    def __getstate__(self) -> dict:
+        # Shipped to worker processes (index.ray_ingest) without the loaded weights: each worker loads its own.
+        return {**self.__dict__, "_model": None}
+
     @property
     def loaded(self) -> bool:
         """Whether the model weights are in memory (an unchanged re-ingest never loads them)."""

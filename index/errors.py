@@ -14,6 +14,18 @@ class NewsdeskError(Exception):
         self.fix = fix
         super().__init__(f"{problem}: {fix}" if fix else problem)
 
+    def __reduce__(self):
+        # Rebuilt without calling __init__: subclasses take other arguments, and parse errors
+        # travel back from worker processes (index.parallel, index.ray_ingest) by pickle.
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type, args: tuple, state: dict) -> "NewsdeskError":
+    error = Exception.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ParseError(NewsdeskError):
     """A file could not be read as an article; the rest of an ingest goes on."""

@@ -26,14 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from index.chunk import ChunkPlan, chunk_documents
+from index.chunk import ChunkPlan
 from index.embed import Encoder
 from index.errors import ParseError
 from index.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim, finish_interrupted_swap
 from index.folder import storage_error, swap_in
 from index.layout import IndexDir, write_lock
-from index.parse import MAX_JSONL_BYTES, ParseNote, discover, parse_file_report
+from index.parallel import Runner, Serial
+from index.parse import MAX_JSONL_BYTES, ParseNote, discover
 from index.parse.source import NotRegular, Oversized, read_regular
+from index.store import vec_key
 from index.writer import Pending, ProgressFn, write_pending
 
 REFUSED = "skipped {id}: an article with this {what} is already indexed from another source"
@@ -61,7 +63,8 @@ class IngestReport:
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
            sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
-           index_type: str | None = None, uploads: bool = False, wait: float = 0.0) -> IngestReport:
+           index_type: str | None = None, uploads: bool = False, wait: float = 0.0,
+           runner: Runner | None = None) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
     `rebuild=True` builds a fresh index inside the old one (for a model or format
@@ -70,15 +73,18 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
     overrides the size-based choice of vector index and is remembered by the
     index; None keeps what the index has. `uploads=True` applies the upload rule
     (add, never replace another source's document). `wait` is how many seconds to
-    wait for another writer before giving up with `IndexBusy`.
+    wait for another writer before giving up with `IndexBusy`. `runner` says where
+    parsing, chunking and embedding run (`index.parallel`: serial by default, a
+    process pool, or Ray); the planning and the writes stay here either way.
     """
     paths, index_dir = [Path(p) for p in paths], Path(index_dir)
+    runner = runner or Serial()
     check_overlap(index_dir, paths)
     try:
         if rebuild:
-            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, wait)
+            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, wait, runner)
         check_folder(index_dir)  # before the lock file is written into it
-        return _update(paths, index_dir, encoder, plan, sync, progress, index_type, uploads, wait)
+        return _update(paths, index_dir, encoder, plan, sync, progress, index_type, uploads, wait, runner)
     except (sqlite3.Error, OSError) as exc:
         error = storage_error(index_dir, exc)  # read-only, disk full, locked: said as such, not "damaged"
         if error is exc:
@@ -87,7 +93,8 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
 
 
 def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPlan, sync: bool,
-            progress: ProgressFn | None, index_type: str | None, uploads: bool, wait: float) -> IngestReport:
+            progress: ProgressFn | None, index_type: str | None, uploads: bool, wait: float,
+            runner: Runner) -> IngestReport:
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
@@ -95,11 +102,12 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
         finish_interrupted_swap(index_dir)  # a rebuild died in its swap: its complete index goes in first
         index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
         try:
-            counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads)
+            counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads, runner)
             if sync:
                 warnings += _sync(index, paths, {str(path.resolve()) for _, path in files}, counts, pending)
             warnings = [str(e) for e in skipped] + warnings
-            written, embedded = write_pending(index, pending, encoder, progress)
+            embedder = runner.embedder(encoder, lambda: _to_embed(index, pending))
+            written, embedded = write_pending(index, pending, embedder, progress)
             if written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt:
                 index.save()
             totals = index.store.counts()
@@ -111,7 +119,7 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
 
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
-             progress: ProgressFn | None, index_type: str | None, wait: float) -> IngestReport:
+             progress: ProgressFn | None, index_type: str | None, wait: float, runner: Runner) -> IngestReport:
     """A fresh index built in `target/.rebuild` from `paths` and the old index's uploads, then swapped in.
 
     Refused for a folder holding files newsdesk did not write; only the index's own
@@ -123,10 +131,11 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
         claim(target)
         finish_interrupted_swap(target)  # an earlier rebuild died in its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
-        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type)
+        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type, runner=runner)
         uploads = target / UPLOADS_NAME
         if uploads.is_dir() and any(uploads.iterdir()):
-            report = _merged(report, ingest([uploads], fresh, encoder, plan, progress=progress, uploads=True))
+            report = _merged(report, ingest([uploads], fresh, encoder, plan, progress=progress, uploads=True,
+                                            runner=runner))
         swap_in(target, fresh)
     return report
 
@@ -138,7 +147,8 @@ def _merged(a: IngestReport, b: IngestReport) -> IngestReport:
                         a.warnings + b.warnings, b.total_documents, b.total_chunks, a.refused + b.refused)
 
 
-def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, uploads: bool):
+def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, uploads: bool,
+          runner: Runner):
     """Decide, per document, whether it is added, updated, unchanged or removed; chunk what must be embedded.
 
     One id, one document: within a run the first file to provide an id owns it,
@@ -155,20 +165,24 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
     warnings: list[str] = []
     refused: list[str] = []
     pending: list[Pending] = []
+    hashed: list[tuple[Path, Path, str, str]] = []  # root, path, resolved path, sha256
     for root, path in files:
         key = str(path.resolve())
         try:
-            sha = _sha256(path)
+            hashed.append((root, path, key, _sha256(path)))
         except (OSError, NotRegular) as exc:
             errors.append(ParseError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})",
                                      "check that it is a readable article file"))
-            continue
+    # Parsing is pure, so the runner may do it in parallel; results come back in file order, which the
+    # ownership rules below depend on (the first file to provide an id owns it).
+    parsed = iter(runner.parse([(root, path) for root, path, key, sha in hashed if known_files.get(key) != sha]))
+    for root, path, key, sha in hashed:
         if known_files.get(key) == sha:
             for doc_id in store.docs_of_file(key):
                 owner[doc_id] = (None, stored[doc_id][2])
                 status[doc_id] = "unchanged"
             continue
-        docs, problems = parse_file_report(path, root)
+        docs, problems = next(parsed)
         errors.extend(p for p in problems if not isinstance(p, ParseNote))
         warnings.extend(str(p) for p in problems if isinstance(p, ParseNote))
         if not docs:
@@ -205,7 +219,7 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
             continue  # an upload that adds nothing is not recorded, so the desk can remove its file
         pending.append(item)
     docs = [doc for item in pending for doc, _ in item.docs]
-    chunked = iter(chunk_documents(docs, encoder.tokenizer, plan, encoder.max_tokens))
+    chunked = iter(runner.chunk(docs, encoder.tokenizer, plan, encoder.max_tokens))
     for item in pending:
         item.docs = [(doc, next(chunked)) for doc, _ in item.docs]
     counts = {name: sum(1 for v in status.values() if v == name) for name in ("added", "updated", "unchanged", "removed")}
@@ -242,6 +256,13 @@ def _sync(index: IndexDir, paths: list[Path], seen: set[str], counts: dict[str, 
         pending.append(item)
     counts["removed"] += len(item.drop)
     return warnings
+
+
+def _to_embed(index: IndexDir, pending: list[Pending]) -> list[str]:
+    """The distinct passage texts the writer will embed, in the order it reaches them (stored ones left out)."""
+    texts = {vec_key(c.embed_text): c.embed_text for item in pending for _, cs in item.docs for c in cs}
+    known = index.store.known_vectors(texts) if texts else set()
+    return [text for key, text in texts.items() if key not in known]
 
 
 def _sha256(path: Path) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from index.errors import NewsdeskError
+from index.parallel import ENGINES
 from qa.config import DEFAULT_CONFIG_FILE, Config, load_config
 
 EPILOG = f"""Settings come from --config FILE, $NEWSDESK_CONFIG, or ./{DEFAULT_CONFIG_FILE} (see README).
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone from PATH")
     p.add_argument("--rebuild", action="store_true", help="build a fresh index (after a model change), then swap it in")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=ENGINES, help="where to parse, chunk and embed: local or ray (default: ingest_engine)")
+    p.add_argument("--workers", type=_workers, metavar="N",
+                   help="parse/chunk processes, 0 for one per core (default: ingest_workers, 0)")
     p.set_defaults(run=_cmd_ingest)
 
     p = sub.add_parser("search", help="print the passages most relevant to a question, with citations",
@@ -128,6 +132,12 @@ def _k(text: str) -> int:
     return int(text)
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) > 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to 256")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
@@ -153,7 +163,10 @@ def _filters(args: argparse.Namespace):
 
 def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     from index.ingest import ingest
+    from index.parallel import runner_for
 
+    config = config.with_overrides(ingest_engine=args.engine, ingest_workers=args.workers)
+    runner = runner_for(config.ingest_engine, config.ingest_workers, config.ray_address)
     encoder = config.encoder()
     bar = None
 
@@ -167,8 +180,11 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, dynamic_ncols=True)
         bar.update(done - bar.n)
 
-    report = ingest(args.paths, config.index_dir, encoder, config.chunk_plan(), sync=args.sync,
-                    rebuild=args.rebuild, progress=progress, index_type=config.index_type)
+    try:
+        report = ingest(args.paths, config.index_dir, encoder, config.chunk_plan(), sync=args.sync,
+                        rebuild=args.rebuild, progress=progress, index_type=config.index_type, runner=runner)
+    finally:
+        runner.close()
     if bar is not None:
         bar.close()
     for err in report.errors:
