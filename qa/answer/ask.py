@@ -34,11 +34,12 @@ def ask_stream(question: str, history: History | None = None, retriever: Retriev
     several articles, and costs a little time to score their sentences.
     """
     question = validate_question(question)
+    history = list(history or ())  # read twice: for the standalone rewrite, and as context for a model
     retriever = retriever or Retriever.open()
     answerer = answerer or default_answerer(retriever.encoder)
     query = resolve(question, history, similarity=_name_similarity(retriever))
     hits = retriever.search(query.text, k=k, filters=filters)
-    yield from answerer.stream(query, hits)
+    yield from answerer.stream(query, hits, history)
 
 
 def _name_similarity(retriever: Retriever):

@@ -20,7 +20,7 @@ import numpy as np
 
 from index.chunk import split_sentences
 from qa.answer.conversation import Query
-from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, Quote
+from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
 from qa.retrieve.retriever import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
 
@@ -79,7 +79,7 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.margin = margin
 
-    def stream(self, query: Query, hits: Sequence[Hit]) -> Iterator[str | Answer]:
+    def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
         picked, confidence = self.select(query, hits)
         if not picked:
             yield ABSTAIN_TEXT
