@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="the answer, its citations and passages as one JSON object")
+    _answerer_arg(p)
     p.set_defaults(run=_cmd_ask)
 
     p = sub.add_parser("serve", help="chat with the articles in a web browser",
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    _answerer_arg(p)
     p.set_defaults(run=_cmd_serve)
 
     from qa.config import MODES
@@ -110,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _index_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="index folder (default: data/index)")
+
+
+def _answerer_arg(p: argparse.ArgumentParser) -> None:
+    from qa.config import ANSWERERS
+
+    p.add_argument("--answerer", choices=ANSWERERS, help="extractive (quotes, the default) or generative (the model "
+                   "of the llm: block in the config, on any OpenAI-compatible server)")
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
@@ -175,13 +184,21 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from qa.answer import ask
     from qa.retrieve.retriever import Retriever, validate_question
 
+    from qa.answer.factory import check_answerer, make_answerer
+
     question, filters = validate_question(args.question), _filters(args)  # before the slow model load
+    config = config.with_overrides(answerer=args.answerer)
+    check_answerer(config)
     retriever = Retriever.open(config.index_dir, config)
-    answer = ask(question, retriever=retriever, filters=filters, k=args.k or config.top_k)
+    answerer = make_answerer(config, retriever.encoder)
+    answer = ask(question, retriever=retriever, filters=filters, k=args.k or config.top_k, answerer=answerer)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
     print(answer.text)
+    if answer.unsupported:
+        print(f"\n{answer.unsupported} sentence{'s' if answer.unsupported > 1 else ''} marked [unsupported]: "
+              "no retrieved passage backs it; check before relying on it.")
     if answer.abstained:
         print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
         for hit in answer.hits:
@@ -198,9 +215,12 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from qa.answer.factory import check_answerer
     from qa.retrieve.retriever import Retriever
     from ui.app import serve
 
+    config = config.with_overrides(answerer=args.answerer)
+    check_answerer(config)  # before the slow start; the desk builds the answerer the config names
     serve(Retriever.open(config.index_dir, config), config, host=args.host, port=args.port)
     return 0
 

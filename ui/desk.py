@@ -22,6 +22,7 @@ from index.layout import IndexDir
 from index.parse import SUPPORTED_SUFFIXES
 from index.store import Filters
 from qa.answer import Answer, Answerer, History, ask_stream
+from qa.answer.factory import make_answerer
 from qa.config import Config
 from qa.retrieve.retriever import Retriever
 
@@ -52,7 +53,7 @@ class Desk:
     def __init__(self, retriever: Retriever, config: Config | None = None, answerer: Answerer | None = None) -> None:
         self.retriever = retriever
         self.config = config or Config()
-        self.answerer = answerer
+        self.answerer = answerer or make_answerer(self.config, retriever.encoder)  # the config's answerer
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:

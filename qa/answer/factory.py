@@ -19,15 +19,20 @@ def default_answerer(encoder: Encoder) -> Answerer:
     return ExtractiveAnswerer(encoder)
 
 
-def make_answerer(config: Config, encoder: Encoder) -> Answerer:
-    """The answerer `config.answerer` names; the generative one needs `llm.model` set."""
-    if config.answerer == "extractive":
-        return default_answerer(encoder)
-    if config.answerer != "generative":
+def check_answerer(config: Config) -> None:
+    """ConfigError when `config` names an answerer that cannot be built (before any slow start)."""
+    if config.answerer not in ("extractive", "generative"):
         raise ConfigError(f"answerer {config.answerer!r} is not extractive or generative", "set answerer: extractive")
-    if not config.llm.model:
+    if config.answerer == "generative" and not config.llm.model:
         raise ConfigError("the generative answerer needs a model name",
                           "add to newsdesk.yaml: llm: {base_url: http://127.0.0.1:11434/v1, model: llama3.2}")
+
+
+def make_answerer(config: Config, encoder: Encoder) -> Answerer:
+    """The answerer `config.answerer` names; the generative one needs `llm.model` set."""
+    check_answerer(config)
+    if config.answerer == "extractive":
+        return default_answerer(encoder)
     from qa.answer.generative import GenerativeAnswerer
     from qa.answer.llm import ChatClient
 
