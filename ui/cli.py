@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cues", action="store_true", help="ignore outlets and dates named in questions")
     p.add_argument("--misses", type=int, default=0, metavar="N", help="also list N questions that missed evidence")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--answers", action="store_true", help="judge the answers instead of retrieval: accuracy by type "
+                   "(Yes/No by the first word, others by containing the gold answer), abstentions, citation precision, "
+                   "time to first text")
+    _answerer_arg(p)
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="with --answers: N questions spread over the types (a fixed slice; a model answer takes seconds)")
     p.set_defaults(run=_cmd_eval)
 
     from bench.command import add_bench_command
