@@ -9,7 +9,8 @@ check them. A marker naming no passage, or a passage that does not back its
 claim, is removed; a claim that cites nothing (or nothing that backs it) is
 re-cited to the passage that does back it when one does, and otherwise flagged
 and counted. Citation precision counts the model's own markers: the share of
-its cited claims whose cited passage backs them. This module never calls a model.
+its cited claims (the bare direct answer aside) whose cited passage backs them.
+This module never calls a model.
 """
 from __future__ import annotations
 
@@ -87,13 +88,13 @@ def ground(text: str, hits: Sequence[Hit], encoder=None) -> Grounded:
         for p in backing:
             quoted.setdefault(p, set()).update(support[p][1])
         score = max((s for s, _ in support.values()), default=0.0)
-        rows.append((words, tuple(cited), backing, bool(backing) or not stated, score, as_cited))
+        rows.append((words, tuple(cited), backing, bool(backing) or not stated, score, as_cited, stated))
     number = {p: n for n, p in enumerate(quoted, start=1)}  # numbered in order of first citation
     out, records = [], []
-    for words, cited, backing, supported, score, as_cited in rows:
+    for words, cited, backing, supported, score, as_cited, stated in rows:
         cites = tuple(number[p] for p in backing)
         out.append(_marked(words, "".join(f" [{n}]" for n in cites) + ("" if supported else f" {UNSUPPORTED}")))
-        records.append(Claim(words, cited, cites, supported, round(score, 4), as_cited))
+        records.append(Claim(words, cited, cites, supported, round(score, 4), as_cited, stated))
     citations = tuple(passages[p].citation(n, quoted[p]) for p, n in number.items())
     return Grounded(_join(out, text), citations, tuple(records))
 

@@ -18,7 +18,8 @@ from typing import Sequence
 from qa.retrieve.terms import STOPWORDS, words
 
 _AUX = r"(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would|should)"
-_YESNO = re.compile(rf"^\s*(?:['\"“]?\w[^,?]*,\s*)?{_AUX}\b", re.IGNORECASE)
+_LEADING = r"(?:between|after|before|considering|following|given|from|based on|according to|in light of)\b"
+_YESNO = re.compile(rf"^\s*(?:{_LEADING}[^?]*?,\s*)?{_AUX}\b", re.IGNORECASE)  # "Between A and B, was ...?"
 _WHO = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:who|whom|which (?:individual|person|player|executive|founder|ceo|"
                   r"author|artist|singer|actor|politician))\b|\bwho\b[^?]*\?\s*$", re.IGNORECASE)
 _WHEN = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:when|(?:in )?what (?:year|month|date|day))\b", re.IGNORECASE)

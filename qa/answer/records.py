@@ -66,7 +66,8 @@ class Claim:
     `cited` are the passage numbers the model wrote after it; `cites` the citations it ends up
     with (renumbered; empty when nothing backs it); `supported` is false for a claim no passage
     backs (flagged in the text); `as_cited` is true when a passage the model cited backs it (what
-    citation precision counts); `support` is the best support score found (0..1).
+    citation precision counts); `support` is the best support score found (0..1); `stated` is false
+    for the bare direct answer ("Yes", "OpenAI"), which the claims after it back.
     """
 
     text: str
@@ -75,6 +76,7 @@ class Claim:
     supported: bool
     support: float
     as_cited: bool
+    stated: bool = True
 
 
 @dataclass(frozen=True, slots=True)

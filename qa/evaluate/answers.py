@@ -105,8 +105,9 @@ def evaluate_answers(retriever: Retriever, questions: Sequence[GoldenQuestion], 
                 answer = piece
         evidence = set(q.evidence)
         written = answer.answerer == "generative"
-        claims = len([c for c in answer.claims if c.cited]) if written else sum(len(c.quotes) for c in answer.citations)
-        as_cited = sum(c.as_cited for c in answer.claims if c.cited) if written else claims
+        checked = [c for c in answer.claims if c.cited and c.stated]
+        claims = len(checked) if written else sum(len(c.quotes) for c in answer.citations)
+        as_cited = sum(c.as_cited for c in checked) if written else claims
         judged.append(Judged(q.id, q.type or "untyped", q.answer, answer.text, judge(q.answer, answer),
                              answer.abstained, not (_UNANSWERABLE.match(q.answer) or not q.evidence), claims,
                              as_cited, len(answer.citations), sum(c.doc_id in evidence for c in answer.citations),
