@@ -20,7 +20,7 @@ import numpy as np
 
 from index.chunk import split_sentences
 from qa.answer.conversation import Query
-from qa.answer.lead import answer_phrase, kind, named_outlets
+from qa.answer.lead import each_outlet, kind, lead_line
 from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
 from qa.retrieve.retriever import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
@@ -36,7 +36,6 @@ REDUNDANCY = 0.3  # how much a sentence's similarity to one already picked count
 FOCUS_WEIGHT = 2.0  # the words of the latest question weigh this much more than inherited ones
 MISSING_NAME_PENALTY = 0.25  # taken off the confidence, times the share of the question's names no passage has
 SENTENCE_BATCH = 8
-VOTERS = 12  # best-scoring sentences that vote for the answer phrase (a name many of them hold wins)
 
 _LIST_MARK = re.compile(r"(?:[•·▪◦*–—-]|\(?\d{1,2}[.)])\s+")
 _BACK_REFERENCE = re.compile(r"(?:It|Its|They|Their|This|These|That|Those|He|She|His|Her|The company)\b")
@@ -89,9 +88,9 @@ class ExtractiveAnswerer:
             return
         question_kind = kind(query.text)
         if question_kind == "yesno":
-            picked = _each_outlet(query, picked, ranked)
+            picked = each_outlet(query.text, picked, ranked)
         citations, ordered = _cite(picked)
-        pieces = [_lead(query, question_kind, ordered, ranked, citations)]
+        pieces = [lead_line(query.text, question_kind, ordered, ranked)]
         outlets_named = question_kind == "yesno"
         labelled: set[int] = set()
         for sentence, n in ordered:
@@ -230,37 +229,6 @@ def _about_named(query: Query, candidates: Sequence[Sentence], hits: Sequence[Hi
     if not names or (len(names) > 1 and not query.follow_up):
         return np.ones(len(candidates), dtype=bool)
     return np.array([bool(names & set(content_terms(f"{c.hit.title} {c.text}"))) for c in candidates], dtype=bool)
-
-
-def _each_outlet(query: Query, picked: list[tuple[Sentence, float]],
-                 ranked: list[tuple[Sentence, float]]) -> list[tuple[Sentence, float]]:
-    """For a yes/no question naming outlets, add each named outlet's best sentence when none is quoted yet,
-    so the reader sees every part's evidence side by side."""
-    outlets = list(dict.fromkeys(s.hit.outlet for s, _ in ranked if s.hit.outlet))
-    out = list(picked)
-    for outlet in named_outlets(query.text, outlets):
-        if not any(s.hit.outlet == outlet for s, _ in out):
-            best = next(((s, score) for s, score in ranked if s.hit.outlet == outlet), None)
-            if best is not None:
-                out.append(best)
-    return out
-
-
-def _lead(query: Query, question_kind: str, ordered: list[tuple[Sentence, int]],
-          ranked: list[tuple[Sentence, float]], citations) -> str:
-    """What comes before the quotes: the answering phrase ("OpenAI [1]") for who / which / when / how many
-    questions, a plain word that quotes cannot say yes or no, or nothing."""
-    if question_kind == "yesno":
-        return "The quotes cannot settle yes or no; here is what each source says.\n"
-    shown = [s for s, _ in ordered]
-    scores = {s.doc_span: score for s, score in ranked}
-    voters = shown + [s for s, _ in ranked[:VOTERS] if s.doc_span not in {x.doc_span for x in shown}]
-    found = answer_phrase(query.text, question_kind, [(s.text, scores.get(s.doc_span, 0.0)) for s in voters],
-                          len(shown))
-    if found is None:
-        return ""
-    i, start, end = found
-    return f"{shown[i].text[start:end]} [{ordered[i][1]}]\n"
 
 
 def _near_copy(a: Sentence, b: Sentence, cosine: float) -> bool:

@@ -7,6 +7,7 @@ the extractive answerer quotes, the span that answers a who / which / when /
 count question: a name, a date or a number the question does not already hold,
 voted for by every candidate sentence it appears in. `named_outlets` are the
 passages' outlets that the question names, so a yes/no answer can quote each.
+`lead_line` and `each_outlet` compose what the extractive answer puts first.
 Nothing is generated: every phrase is a span of a passage. This module must not
 score sentences or build citations.
 """
@@ -29,6 +30,7 @@ _WHICH = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:which|what (?:is the name of the |)
                     r"agency|app|device|game|film|movie|show|band|league|club|university|state|network))\b",
                     re.IGNORECASE)
 
+VOTERS = 12  # best-scoring sentences that vote for the answer phrase (a name many of them hold wins)
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
@@ -107,6 +109,37 @@ def _nearness(sentence: str, at: int, asked: set[str]) -> float:
         return 0.0
     gap = min(abs(h - at) for h in hits)
     return 0.3 / (1 + gap / 40)
+
+
+def each_outlet(question: str, picked: list, ranked: list) -> list:
+    """For a yes/no question naming outlets, add each named outlet's best sentence when none is quoted yet,
+    so the reader sees every part's evidence side by side. `picked` and `ranked` are (sentence, score)
+    pairs of the extractive answerer's candidates (anything with `.hit.outlet`)."""
+    outlets = list(dict.fromkeys(s.hit.outlet for s, _ in ranked if s.hit.outlet))
+    out = list(picked)
+    for outlet in named_outlets(question, outlets):
+        if not any(s.hit.outlet == outlet for s, _ in out):
+            best = next(((s, score) for s, score in ranked if s.hit.outlet == outlet), None)
+            if best is not None:
+                out.append(best)
+    return out
+
+
+def lead_line(question: str, question_kind: str, ordered: list, ranked: list) -> str:
+    """What comes before the quotes: the answering phrase ("OpenAI [1]") for who / which / when / how many
+    questions, a plain word that quotes cannot say yes or no, or nothing. `ordered` are the quoted
+    sentences with their citation numbers, `ranked` every candidate with its score, best first."""
+    if question_kind == "yesno":
+        return "The quotes cannot settle yes or no; here is what each source says.\n"
+    shown = [s for s, _ in ordered]
+    scores = {s.doc_span: score for s, score in ranked}
+    voters = shown + [s for s, _ in ranked[:VOTERS] if s.doc_span not in {x.doc_span for x in shown}]
+    found = answer_phrase(question, question_kind, [(s.text, scores.get(s.doc_span, 0.0)) for s in voters],
+                          len(shown))
+    if found is None:
+        return ""
+    i, start, end = found
+    return f"{shown[i].text[start:end]} [{ordered[i][1]}]\n"
 
 
 def named_outlets(question: str, outlets: Sequence[str]) -> list[str]:
