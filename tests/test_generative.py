@@ -176,3 +176,15 @@ def test_answer_is_the_last_piece_for_every_path(fake_encoder):
         for _ in range(2):
             pieces = list(answerer(stub, fake_encoder).stream(query("Who developed Sora?"), HITS))
             assert isinstance(pieces[-1], Answer) and all(isinstance(p, str) for p in pieces[:-1])
+
+
+def test_the_desk_answers_with_the_configured_answerer(fake_encoder):
+    from ui.desk import Desk
+
+    retriever = FixedRetriever(fake_encoder, HITS)
+    with Stub([Reply(["Sora was developed by OpenAI [2]."])]) as stub:
+        config = Config(answerer="generative", llm=LLMSettings(base_url=stub.base_url, model="stub"))
+        desk = Desk(retriever, config)
+        answer = [p for p in desk.ask_stream("Who developed Sora?") if isinstance(p, Answer)][-1]
+    assert isinstance(desk.answerer, GenerativeAnswerer) and answer.answerer == "generative"
+    assert isinstance(Desk(retriever).answerer, ExtractiveAnswerer)
