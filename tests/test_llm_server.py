@@ -48,6 +48,7 @@ def test_a_real_server_streams_tokens_and_every_citation_is_grounded(server, rea
     pieces = list(ask_stream("Who developed the text-to-video model Sora?", retriever=retriever,
                              answerer=generative(server, real_encoder)))
     answer = pieces[-1]
+    print(f"\ntiny model's answer ({answer.answerer}): {answer.text!r}")  # shown with -s: what the model did
     assert isinstance(answer, Answer) and len(pieces) > 3 and all(isinstance(p, str) for p in pieces[:-1])
     assert answer.answerer == "generative" or answer.notice, answer.text  # the model's answer, or a labelled fallback
     assert verify(answer, documents_of(hits)) == []

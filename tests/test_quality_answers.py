@@ -22,8 +22,8 @@ from tests.conftest import EVAL
 
 pytestmark = pytest.mark.model
 
-SLICE_ARTICLES = 80
-PER_TYPE = 15
+SLICE_ARTICLES = 40
+PER_TYPE = 6
 ENTITY, ABSTAIN_NULL, WRONG_ABSTAIN = 0.0, 0.0, 1.0  # measured: see the README's answer table
 
 
