@@ -24,7 +24,9 @@ pytestmark = pytest.mark.model
 
 SLICE_ARTICLES = 40
 PER_TYPE = 6
-ENTITY, ABSTAIN_NULL, WRONG_ABSTAIN = 0.0, 0.0, 1.0  # measured: see the README's answer table
+# Measured here: entity accuracy 0.333 (3 of 9), 6 of 6 unanswerable abstained, 2 of 18 answerable wrongly refused;
+# each bound allows one question's worth of noise.
+ENTITY, ABSTAIN_NULL, WRONG_ABSTAIN = 0.22, 0.83, 0.23
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,6 @@ def answer_slice(tmp_path_factory):
 def test_extractive_answers_hold_their_quality_on_the_dev_slice(answer_slice):
     retriever, questions = answer_slice
     figures = evaluate_answers(retriever, questions, ExtractiveAnswerer(retriever.encoder)).to_dict()
-    print(figures)
     assert figures["accuracy_entity"] >= ENTITY, figures
     assert figures["abstained_on_unanswerable"] >= ABSTAIN_NULL, figures
     assert figures["wrong_abstentions"] <= WRONG_ABSTAIN, figures
