@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -40,7 +41,7 @@ class Judged:
     citations: int
     citations_on_evidence: int
     first_piece_ms: float
-    fallback: bool
+    fallback: str | None  # why the model's answer was replaced by the extractive one (None: it was not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,8 @@ class AnswerReport:
             "wrong_abstentions": _share([x.abstained for x in answerable]),
             "citation_precision": round(sum(x.claims_as_cited for x in j) / claims, 4) if claims else None,
             "evidence_precision": round(sum(x.citations_on_evidence for x in j) / cites, 4) if cites else None,
-            "fallbacks": sum(x.fallback for x in j),
+            "fallbacks": sum(x.fallback is not None for x in j),
+            "fallback_reasons": dict(Counter(x.fallback for x in j if x.fallback is not None).most_common()),
             "first_piece_ms_p50": round(statistics.median(ttft), 1) if ttft else None,
             "first_piece_ms_p95": round(ttft[int(0.95 * (len(ttft) - 1))], 1) if ttft else None,
             "answerable": len(answerable), "unanswerable": len(unanswerable),
@@ -111,7 +113,7 @@ def evaluate_answers(retriever: Retriever, questions: Sequence[GoldenQuestion], 
         judged.append(Judged(q.id, q.type or "untyped", q.answer, answer.text, judge(q.answer, answer),
                              answer.abstained, not (_UNANSWERABLE.match(q.answer) or not q.evidence), claims,
                              as_cited, len(answer.citations), sum(c.doc_id in evidence for c in answer.citations),
-                             first or 0.0, answer.notice is not None))
+                             first or 0.0, _reason(answer.notice)))
     return AnswerReport(tuple(judged), name or type(answerer).__name__)
 
 
@@ -130,6 +132,13 @@ def stratified(questions: Sequence[GoldenQuestion], limit: int) -> list[GoldenQu
             if queue and len(out) < limit:
                 out.append(queue.pop(0))
     return out
+
+
+def _reason(notice: str | None) -> str | None:
+    """A fallback notice without the server's address, so the same failure counts as one reason."""
+    if notice is None:
+        return None
+    return re.sub(r"\s*\(the model server at \S+ ", " (", notice.split(" Showing the built-in")[0])
 
 
 def _yes_no(gold: str) -> bool:
