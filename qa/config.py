@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from index.parallel import ENGINES
 
 DEFAULT_CONFIG_FILE = "newsdesk.yaml"
 MODES = ("hybrid", "dense", "keyword")
+ANSWERERS = ("extractive", "generative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,30 @@ class RankPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class LLMSettings:
+    """Where the generative answerer finds its model: any OpenAI-compatible chat-completions server.
+
+    base_url:    the server's API root: Ollama http://127.0.0.1:11434/v1, vLLM http://HOST:8000/v1,
+                 llama.cpp's server http://127.0.0.1:8080/v1, OpenAI https://api.openai.com/v1.
+    model:       the model name the server knows (Ollama: `ollama list`; vLLM: its --model).
+    api_key_env: the name of the environment variable that holds the api key (never the key itself,
+                 so it stays out of files and logs); null for local servers that need none.
+    timeout:     seconds to wait for the server to answer and between streamed tokens: past it the
+                 user gets the built-in answer instead. Small models on a CPU need tens of seconds.
+    max_tokens:  the longest answer the model may write: the prompt asks for four short lines, and
+                 a cap keeps a rambling model from holding the chat.
+    temperature: 0 answers the same way every time (best for citing); higher varies the wording.
+    """
+
+    base_url: str = "http://127.0.0.1:11434/v1"
+    model: str = ""
+    api_key_env: str | None = None
+    timeout: float = 60.0
+    max_tokens: int = 300
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every setting, with what it trades.
 
@@ -122,6 +148,11 @@ class Config:
     ray_address:   a Ray cluster ("ray://head:10001" or "auto"); $RAY_ADDRESS overrides it; empty: local.
     password:      when set, `newsdesk serve` asks for it on a login page (any user name).
                    $NEWSDESK_PASSWORD overrides it and keeps it out of files; null: no login.
+    answerer:      "extractive" (quotes the passages; needs nothing more) or "generative" (a chat model
+                   behind the `llm` server writes the answer, every claim then grounded in an exact span
+                   of a passage; when the server fails, the extractive answer is shown, labelled).
+    llm:           the generative answerer's server (`LLMSettings`): base_url, model, api_key_env,
+                   timeout, max_tokens, temperature.
     """
 
     index_dir: str = "data/index"
@@ -142,6 +173,8 @@ class Config:
     ingest_workers: int = 0
     ray_address: str = ""
     password: str | None = None
+    answerer: str = "extractive"
+    llm: LLMSettings = LLMSettings()
 
     def encoder(self, cls: type[Encoder] = Encoder) -> Encoder:
         """The embedding model these settings describe (it loads on first use); `cls` may be a subclass."""
@@ -161,7 +194,7 @@ class Config:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
-_CHOICES = {"search_mode": MODES, "index_type": INDEX_TYPES, "ingest_engine": ENGINES}
+_CHOICES = {"search_mode": MODES, "index_type": INDEX_TYPES, "ingest_engine": ENGINES, "answerer": ANSWERERS}
 _RANGES = {"batch_size": (1, 4096), "chunk_tokens": (32, 512), "embed_tokens": (16, 512), "chunk_overlap": (0, 128), "top_k": (1, 100),
            "dense_weight": (0.0, 1.0), "per_article": (1, 100), "clause_weight": (0.0, 1.0), "ingest_workers": (0, 256)}
 
@@ -198,8 +231,12 @@ def _validated(raw: dict, path: Path) -> Config:
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
             raise ConfigError(f"unknown key {key!r} in {path}", hint)
     defaults = Config()
+    raw = dict(raw)
     for key, value in raw.items():
         expected = type(getattr(defaults, key))
+        if key == "llm":
+            raw[key] = _llm_settings(value, path)
+            continue
         if key == "password":
             if value is not None and (not isinstance(value, str) or not value):
                 raise ConfigError(f"password in {path} must be non-empty text or null", 'quote it: password: "..."')
@@ -224,3 +261,35 @@ def _validated(raw: dict, path: Path) -> Config:
         if lo_hi and not lo_hi[0] <= value <= lo_hi[1]:
             raise ConfigError(f"{key} in {path} is {value}, outside {lo_hi[0]}..{lo_hi[1]}", f"pick a value in that range")
     return Config(**raw)
+
+
+_LLM_RANGES = {"timeout": (0.1, 3600.0), "max_tokens": (1, 32768), "temperature": (0.0, 2.0)}
+
+
+def _llm_settings(value: object, path: Path) -> LLMSettings:
+    """The `llm:` block checked like the top level: a mapping, known keys only, each of the right kind."""
+    if value is None:
+        return LLMSettings()
+    if not isinstance(value, dict):
+        raise ConfigError(f"llm in {path} must be a mapping of settings, got {type(value).__name__}",
+                          "indent base_url, model, ... under llm:")
+    known = [f.name for f in fields(LLMSettings)]
+    for key, item in value.items():
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            raise ConfigError(f"unknown key llm.{key} in {path}", hint)
+        if key in _LLM_RANGES:
+            lo, hi = _LLM_RANGES[key]
+            whole = key == "max_tokens"
+            if isinstance(item, bool) or not isinstance(item, int if whole else (int, float)) or not lo <= item <= hi:
+                raise ConfigError(f"llm.{key} in {path} is {item!r}, not a {'whole ' if whole else ''}number in {lo:g}..{hi:g}",
+                                  f"for example {key}: {getattr(LLMSettings(), key)}")
+        elif key == "api_key_env":
+            if item is not None and (not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item)):
+                raise ConfigError(f"llm.api_key_env in {path} must name an environment variable, got a value that is not one",
+                                  "write api_key_env: OPENAI_API_KEY and export the key in that variable")
+        elif not isinstance(item, str) or (key == "base_url" and not re.match(r"https?://[^\s/]+", item)):
+            hint = "write base_url: http://127.0.0.1:11434/v1" if key == "base_url" else f'quote it: {key}: "..."'
+            raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {item!r}", hint)
+    return LLMSettings(**value)

@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="the answer, its citations and passages as one JSON object")
+    _answerer_arg(p)
     p.set_defaults(run=_cmd_ask)
 
     p = sub.add_parser("serve", help="chat with the articles in a web browser",
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=7860, help="port, 1 to 65535 (default: 7860)")
+    _answerer_arg(p)
     p.set_defaults(run=_cmd_serve)
 
     from qa.config import MODES
@@ -117,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cues", action="store_true", help="ignore outlets and dates named in questions")
     p.add_argument("--misses", type=int, default=0, metavar="N", help="also list N questions that missed evidence")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--answers", action="store_true", help="judge the answers instead of retrieval: accuracy by type "
+                   "(Yes/No by the first word, others by containing the gold answer), abstentions, citation precision, "
+                   "time to first text")
+    _answerer_arg(p)
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="with --answers: N questions spread over the types (a fixed slice; a model answer takes seconds)")
     p.set_defaults(run=_cmd_eval)
 
     from bench.command import add_bench_command
@@ -146,6 +154,13 @@ def _port(text: str) -> int:
 
 def _index_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="index folder (default: data/index)")
+
+
+def _answerer_arg(p: argparse.ArgumentParser) -> None:
+    from qa.config import ANSWERERS
+
+    p.add_argument("--answerer", choices=ANSWERERS, help="extractive (quotes, the default) or generative (the model "
+                   "of the llm: block in the config, on any OpenAI-compatible server)")
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
@@ -215,11 +230,16 @@ def _cmd_search(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from qa.answer import ask
+    from qa.answer.factory import check_answerer, make_answerer
     from qa.retrieve.retriever import Retriever, validate_question
 
     question, filters = validate_question(args.question), _filters(args)  # before the slow model load
+    config = config.with_overrides(answerer=args.answerer)
+    check_answerer(config)
     retriever = Retriever.open(config.index_dir, config)
-    answer = ask(question, retriever=retriever, filters=filters, k=args.k if args.k is not None else config.top_k)
+    answerer = make_answerer(config, retriever.encoder)
+    answer = ask(question, retriever=retriever, filters=filters, k=args.k if args.k is not None else config.top_k,
+                 answerer=answerer)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
@@ -231,6 +251,9 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
                                          "Widen or drop --outlet, --topic, --since or --until, then ask again.")))
         return 0
     print(terminal_safe(" ".join(answer.text.split())))  # a hard-wrapped quote keeps its line break: shown as a space
+    if answer.unsupported:
+        print(f"\n{answer.unsupported} sentence{'s' if answer.unsupported > 1 else ''} marked [unsupported]: "
+              "no retrieved passage backs it; check before relying on it.")
     if answer.abstained:
         print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
         for hit in answer.hits:
@@ -249,9 +272,12 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     import threading
 
+    from qa.answer.factory import check_answerer
     from qa.retrieve.retriever import Retriever
 
     _check_port_free(args.host, args.port)  # before the slow model load, and without gradio's traceback
+    config = config.with_overrides(answerer=args.answerer)
+    check_answerer(config)  # before the slow start; the desk builds the answerer the config names
     retriever = Retriever.open(config.index_dir, config)
     # The model loads while gradio is imported: each takes seconds, and on 2 cores they overlap.
     loading = threading.Thread(target=retriever.encoder.encode_query, args=("warm up",), daemon=True)

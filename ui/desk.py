@@ -26,7 +26,9 @@ from index.ingest import IngestReport, ingest
 from index.layout import IndexDir
 from index.parse import SUPPORTED_SUFFIXES
 from index.store import Filters
-from qa.answer import Answer, Answerer, History, ask_stream
+from qa.answer import Answer, Answerer, History
+from qa.answer.ask import retrieve
+from qa.answer.factory import make_answerer
 from qa.config import Config
 from qa.retrieve.retriever import Retriever
 from ui import examples
@@ -59,7 +61,7 @@ class Desk:
     def __init__(self, retriever: Retriever, config: Config | None = None, answerer: Answerer | None = None) -> None:
         self.retriever = retriever
         self.config = config or Config()
-        self.answerer = answerer
+        self.answerer = answerer or make_answerer(self.config, retriever.encoder)  # the config's answerer
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one upload at a time here; other processes wait on the index's lock
         self._examples: tuple[object, list[str]] = (None, [])
@@ -75,11 +77,9 @@ class Desk:
     def ask_stream(self, question: str, history: History | None = None,
                    filters: Filters | None = None) -> Iterator[str | Answer]:
         """Answer text pieces, then the `Answer` (see `qa.answer.ask_stream`)."""
-        with self._lock:  # retrieval happens before the first piece; after it only the hits are read
-            stream = ask_stream(question, history, self.retriever, filters, self.config.top_k, self.answerer)
-            first = next(stream)
-        yield first
-        yield from stream
+        with self._lock:  # only retrieval reads the shared index; a model's answer must not hold up other chats
+            query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k)
+        yield from self.answerer.stream(query, hits, history)
 
     def summary(self) -> CorpusSummary:
         with self._lock:

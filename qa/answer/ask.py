@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from index.store import Filters
-from qa.answer.conversation import resolve
+from qa.answer.conversation import Query, resolve
 from qa.answer.factory import default_answerer
 from qa.answer.records import Answer, Answerer, History
-from qa.retrieve.retriever import Retriever, validate_question
+from qa.retrieve.retriever import Hit, Retriever, validate_question
 
 
 def ask(question: str, history: History | None = None, retriever: Retriever | None = None,
@@ -33,12 +33,23 @@ def ask_stream(question: str, history: History | None = None, retriever: Retriev
     `k` is how many passages the answer may draw on: more finds facts spread over
     several articles, and costs a little time to score their sentences.
     """
-    question = validate_question(question)
     retriever = retriever or Retriever.open()
     answerer = answerer or default_answerer(retriever.encoder)
+    query, hits, history = retrieve(question, history, retriever, filters, k)
+    yield from answerer.stream(query, hits, history)
+
+
+def retrieve(question: str, history: History | None, retriever: Retriever, filters: Filters | None,
+             k: int) -> tuple[Query, list[Hit], list]:
+    """The first half of `ask`: the standalone question, its passages, and the history as a list.
+
+    The only half that reads the index: a server that shares one index between
+    chats locks around this and lets the answerer (a model may take seconds) run unlocked.
+    """
+    question = validate_question(question)
+    history = list(history or ())  # read twice: for the standalone rewrite, and as context for a model
     query = resolve(question, history, similarity=_name_similarity(retriever))
-    hits = retriever.search(query.text, k=k, filters=filters)
-    yield from answerer.stream(query, hits)
+    return query, retriever.search(query.text, k=k, filters=filters), history
 
 
 def _name_similarity(retriever: Retriever):

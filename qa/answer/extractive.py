@@ -20,7 +20,8 @@ import numpy as np
 
 from index.chunk import split_sentences
 from qa.answer.conversation import Query
-from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, Quote
+from qa.answer.lead import each_outlet, kind, lead_line
+from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
 from qa.retrieve.retriever import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
 
@@ -79,26 +80,41 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.margin = margin
 
-    def stream(self, query: Query, hits: Sequence[Hit]) -> Iterator[str | Answer]:
-        picked, confidence = self.select(query, hits)
+    def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
+        picked, confidence, ranked = self._choose(query, hits)
         if not picked:
             yield ABSTAIN_TEXT
             yield Answer(query.asked, ABSTAIN_TEXT, (), True, tuple(hits), query.text, confidence)
             return
+        question_kind = kind(query.text)
+        if question_kind == "yesno":
+            picked = each_outlet(query.text, picked, ranked)
         citations, ordered = _cite(picked)
-        pieces = []
+        pieces = [lead_line(query.text, question_kind, ordered, ranked)]
+        outlets_named = question_kind == "yesno"
+        labelled: set[int] = set()
         for sentence, n in ordered:
-            piece = ("" if not pieces else " ") + f"{sentence.text} [{n}]"
-            pieces.append(piece)
-            yield piece
+            label = ""
+            if outlets_named and n not in labelled and sentence.hit.outlet:
+                label = f"{sentence.hit.outlet}: "
+                labelled.add(n)
+            pieces.append(("" if not "".join(pieces) or pieces[-1].endswith("\n") else " ")
+                          + f"{label}{sentence.text} [{n}]")
+        pieces = [p for p in pieces if p]
+        yield from pieces
         yield Answer(query.asked, "".join(pieces), citations, False, tuple(hits), query.text, confidence)
 
     def select(self, query: Query, hits: Sequence[Hit]) -> tuple[list[tuple[Sentence, float]], float]:
         """The sentences to quote with their scores (empty: abstain), and the confidence: the best
         evidence (cosine and keyword) score of any sentence, which `threshold` is compared with."""
+        return self._choose(query, hits)[:2]
+
+    def _choose(self, query: Query, hits: Sequence[Hit]):
+        """`select`'s sentences and confidence, and every candidate sentence with its score, best first
+        (what the answer phrase is voted from and a named outlet's evidence is taken from)."""
         candidates = candidate_sentences(hits)
         if not candidates:
-            return [], 0.0
+            return [], 0.0, []
         keyword = _keyword_scores(query, [c.text for c in candidates])
         top = max((h.score for h in hits), default=0.0)
         passage = np.array([c.hit.score / top if top > 0 else 0.0 for c in candidates], dtype=np.float32)
@@ -112,11 +128,15 @@ class ExtractiveAnswerer:
         # relative within this one search, only helps choose among sentences.
         evidence = COSINE_WEIGHT * cosine + KEYWORD_WEIGHT * keyword
         scores = evidence + PASSAGE_WEIGHT * passage
-        order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+        about = _about_named(query, candidates, hits)  # the answer must be about whom the question names
+        if not about.any():
+            return [], float(evidence.max()) - MISSING_NAME_PENALTY, []
+        order = sorted((i for i in range(len(candidates)) if about[i]), key=lambda i: -scores[i])
+        ranked = [(candidates[i], float(scores[i])) for i in order]
         best = float(scores[order[0]])
-        confidence = float(evidence.max()) - MISSING_NAME_PENALTY * _missing_names(query, hits)
+        confidence = float(evidence[about].max()) - MISSING_NAME_PENALTY * _missing_names(query, hits)
         if confidence < self.threshold:
-            return [], confidence
+            return [], confidence, ranked
         # Maximal marginal relevance: each next sentence must add something the picked ones do not say.
         pool = [i for i in order if scores[i] >= best - self.margin]
         picked = [pool.pop(0)]
@@ -128,7 +148,7 @@ class ExtractiveAnswerer:
             gain = [scores[i] - REDUNDANCY * max(float(vectors[i] @ vectors[j]) for j in picked) for i in pool]
             picked.append(pool.pop(int(np.argmax(gain))))
         chosen = [(candidates[i], float(scores[i])) for i in picked]
-        return _with_antecedents(chosen, candidates), confidence
+        return _with_antecedents(chosen, candidates), confidence, ranked
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors, embedded shortest first in small batches: a batch is padded to its longest
@@ -193,6 +213,22 @@ def _missing_names(query: Query, hits: Sequence[Hit]) -> float:
         return 0.0
     seen = set().union(*(content_terms(f"{h.title} {h.outlet or ''} {h.text}") for h in hits)) if hits else set()
     return sum(name not in seen for name in names) / len(names)
+
+
+def _about_named(query: Query, candidates: Sequence[Sentence], hits: Sequence[Hit]) -> np.ndarray:
+    """Which candidates are about the names the user asked about: for a follow-up the names it brings
+    ("And Baidu?" is not answered by an Alibaba sentence of the same passage), else the question's one
+    name that is not an outlet (outlets are matched by the source, not the text; a question naming several
+    things is answered by sentences naming some of them). A sentence counts when it, or its article's
+    title, names one of them; with no such names every candidate counts."""
+    names = set(capitalised_terms(query.text))
+    if query.follow_up:
+        names &= set(query.focus)
+    outlets = set().union(*(content_terms(h.outlet or "") for h in hits)) if hits else set()
+    names -= outlets
+    if not names or (len(names) > 1 and not query.follow_up):
+        return np.ones(len(candidates), dtype=bool)
+    return np.array([bool(names & set(content_terms(f"{c.hit.title} {c.text}"))) for c in candidates], dtype=bool)
 
 
 def _near_copy(a: Sentence, b: Sentence, cosine: float) -> bool:

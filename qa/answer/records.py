@@ -3,10 +3,10 @@
 An `Answerer` composes the answer text with [n] markers from retrieved passages.
 The default one is extractive (`qa.answer.extractive`): every sentence it writes
 is quoted verbatim from a cited passage. A generative answerer (a chat model
-behind an OpenAI-compatible endpoint, say) plugs in behind the same interface;
-whatever it writes, its citations must still quote passages exactly, so the
-UI can highlight them and `verify` can check them. This module imports no
-answerer: answerers import it.
+behind an OpenAI-compatible endpoint, `qa.answer.generative`) plugs in behind
+the same interface; whatever it writes, its citations must still quote passages
+exactly (the spans that back each claim), so the UI can highlight them and
+`verify` can check them. This module imports no answerer: answerers import it.
 """
 from __future__ import annotations
 
@@ -60,6 +60,26 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """One sentence of a written answer and how it is grounded.
+
+    `cited` are the passage numbers the model wrote after it; `cites` the citations it ends up
+    with (renumbered; empty when nothing backs it); `supported` is false for a claim no passage
+    backs (flagged in the text); `as_cited` is true when a passage the model cited backs it (what
+    citation precision counts); `support` is the best support score found (0..1); `stated` is false
+    for the bare direct answer ("Yes", "OpenAI"), which the claims after it back.
+    """
+
+    text: str
+    cited: tuple[int, ...]
+    cites: tuple[int, ...]
+    supported: bool
+    support: float
+    as_cited: bool
+    stated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What `ask` returns. `text` carries [n] markers that point to `citations[n - 1]`.
 
@@ -74,11 +94,20 @@ class Answer:
     hits: tuple[Hit, ...]
     query: str = ""  # what was searched for (the standalone form of a follow-up)
     confidence: float = 0.0  # the answerer's own evidence score; compare with its threshold only
+    answerer: str = "extractive"  # who wrote `text`: "extractive" (quotes) or "generative" (a model)
+    notice: str | None = None  # one line for the user: why the model's answer is not the one shown
+    claims: tuple[Claim, ...] = ()  # a written answer's sentences and their grounding
+
+    @property
+    def unsupported(self) -> int:
+        """Claims of a written answer that no passage backs (flagged in the text)."""
+        return sum(not c.supported for c in self.claims)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what `newsdesk ask --json` prints)."""
         return {"question": self.question, "query": self.query, "text": self.text, "abstained": self.abstained,
-                "confidence": round(self.confidence, 4),
+                "confidence": round(self.confidence, 4), "answerer": self.answerer, "notice": self.notice,
+                "unsupported": self.unsupported, "claims": [asdict(c) for c in self.claims],
                 "citations": [asdict(c) | {"label": c.label} for c in self.citations],
                 "hits": [asdict(h) | {"citation": h.citation} for h in self.hits]}
 
@@ -87,19 +116,22 @@ class Answerer(Protocol):
     """Composes an answer from retrieved passages.
 
     `stream` yields pieces of the answer text as they are ready and, last, the
-    finished `Answer` (whose text is the pieces joined). An extractive answerer
-    yields one sentence at a time; a generative one would yield model tokens and
-    parse its [n] markers into citations at the end.
+    finished `Answer`. An extractive answerer yields one sentence at a time and
+    its text is the pieces joined; a generative one yields model tokens as they
+    arrive and grounds its [n] markers at the end, so its `Answer.text` (markers
+    renumbered, unsupported claims flagged) is the one to show once it comes.
+    `history` is the chat so far, for answerers that give a model the context.
     """
 
-    def stream(self, query: Query, hits: Sequence[Hit]) -> Iterator[str | Answer]: ...
+    def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]: ...
 
 
 def verify(answer: Answer, documents: Mapping[str, str]) -> list[str]:
     """Problems with an answer's citations, given each cited document's stored text (empty: all good).
 
-    Checks that every quote is verbatim at its offsets, lies inside its passage,
-    and that every [n] in the text points to a citation whose quotes it repeats.
+    Checks that every quote is verbatim at its offsets and lies inside its passage,
+    and that every [n] in the text points to a citation. An extractive answer must
+    repeat its quotes; a written (generative) one must cite each citation it lists.
     """
     problems = []
     for c in answer.citations:
@@ -112,8 +144,10 @@ def verify(answer: Answer, documents: Mapping[str, str]) -> list[str]:
         for q in c.quotes:
             if text[q.start : q.end] != q.text or q.text not in c.passage:
                 problems.append(f"[{c.n}] quote {q.text[:40]!r} is not at {q.start}..{q.end} of {c.doc_id}")
-            if q.text not in answer.text:
+            if answer.answerer != "generative" and q.text not in answer.text:
                 problems.append(f"[{c.n}] quote {q.text[:40]!r} does not appear in the answer")
+        if answer.answerer == "generative" and f"[{c.n}]" not in answer.text:
+            problems.append(f"[{c.n}] is listed but no sentence of the answer cites it")
     for n in sorted({int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}):
         if not 1 <= n <= len(answer.citations):
             problems.append(f"[{n}] in the answer has no citation")

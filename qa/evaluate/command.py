@@ -16,7 +16,9 @@ from qa.evaluate.metrics import MRR_DEPTH, NDCG_DEPTH, Report, Scores
 
 
 def run_eval(args: argparse.Namespace, config: Config) -> int:
-    """Run the eval command for parsed `args` (golden, k, mode, no_cues, misses, json)."""
+    """Run the eval command for parsed `args` (golden, k, mode, no_cues, misses, json; answers, answerer, limit)."""
+    if getattr(args, "answers", False):
+        return run_answer_eval(args, config)
     from qa.evaluate.golden import load_golden
     from qa.evaluate.metrics import evaluate
     from qa.retrieve.retriever import Retriever
@@ -67,3 +69,38 @@ def _table(report: Report, ks: tuple[int, ...], config: Config) -> str:
 def _row(name: str, s: Scores, ks: tuple[int, ...]) -> list[str]:
     return ([name, str(s.questions)] + [f"{s.recall[k]:.3f}" for k in ks]
             + [f"{s.hit[ks[0]]:.3f}", f"{s.mrr:.3f}", f"{s.ndcg:.3f}"])
+
+
+def run_answer_eval(args: argparse.Namespace, config: Config) -> int:
+    """`newsdesk eval GOLDEN --answers`: answer accuracy by question type, abstentions, citation precision, and
+    time to the first piece of text, for the configured (or --answerer) answerer on `--limit` questions."""
+    from qa.answer.factory import check_answerer, make_answerer
+    from qa.evaluate.answers import evaluate_answers, stratified
+    from qa.evaluate.golden import load_golden
+    from qa.retrieve.retriever import Retriever
+
+    config = config.with_overrides(answerer=args.answerer)
+    check_answerer(config)
+    questions = [q for q in load_golden(args.golden) if q.answer is not None]
+    if not questions:
+        raise QueryError(f"{args.golden} has no question with an `answer` field", "add gold answers, or drop --answers")
+    questions = stratified(questions, args.limit) if args.limit else questions
+    retriever = Retriever.open(config.index_dir, config)
+    try:
+        retriever.search("warm up the model", k=1)
+        answerer = make_answerer(config, retriever.encoder)
+        figures = evaluate_answers(retriever, questions, answerer, k=config.top_k, name=config.answerer).to_dict()
+    finally:
+        retriever.close()
+    if args.json:
+        print(json.dumps(figures | ({"model": config.llm.model} if config.answerer == "generative" else {})))
+        return 0
+    print(f"answerer {figures['answerer']}: {figures['questions']} questions "
+          f"({figures['answerable']} answerable, {figures['unanswerable']} unanswerable)")
+    for name, value in figures.items():
+        if name in ("answerer", "questions", "answerable", "unanswerable"):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{t} {v:.3f}" for t, v in value.items() if v is not None)
+        print(f"  {name:27} {value if not isinstance(value, float) else f'{value:.3f}'}")
+    return 0
