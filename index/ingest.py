@@ -49,7 +49,7 @@ class IngestReport:
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
            sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
-           index_type: str | None = None) -> IngestReport:
+           index_type: str | None = None, keyword_engine: str | None = None) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
     `rebuild=True` builds a fresh index beside the old one (for a model or format
@@ -59,11 +59,11 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
     """
     paths = [Path(p) for p in paths]
     if rebuild:
-        return _rebuild(paths, Path(index_dir), encoder, plan, progress, index_type)
+        return _rebuild(paths, Path(index_dir), encoder, plan, progress, index_type, keyword_engine)
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
-    index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
+    index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type, keyword_engine)
     try:
         with write_lock(index.path):
             counts, errors, warnings, pending = _plan(index, files, encoder, plan, sync)
@@ -80,14 +80,15 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
 
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
-             progress: ProgressFn | None, index_type: str | None) -> IngestReport:
+             progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None = None) -> IngestReport:
     fresh = target.with_name(target.name + ".rebuild")
     old = target.with_name(target.name + ".old")
     with write_lock(target):
         if (fresh / MANIFEST_NAME).is_file() and not (target / DB_NAME).is_file():
             _swap(target, fresh, old)  # an earlier rebuild finished but died before its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
-        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type)
+        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type,
+                        keyword_engine=keyword_engine)
         _swap(target, fresh, old)
     return report
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
+from index.keyword import DEFAULT_ENGINE, open_engine
 from index.store import DB_NAME, FORMAT_VERSION, Store
 
 VECTORS_NAME = "vectors.faiss"
@@ -51,6 +52,7 @@ class IndexDir:
         self.store = store
         self._vectors: VectorIndex | None = None
         self.vectors_rebuilt = False  # the vector file was missing, stale or damaged: an ingest should save
+        self._keywords: tuple[str, bool, object] | None = None  # (engine, for writing, the engine object)
 
     @classmethod
     def open(cls, path: Path | str, model_id: str | None = None) -> "IndexDir":
@@ -72,8 +74,10 @@ class IndexDir:
         return index
 
     @classmethod
-    def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None) -> "IndexDir":
-        """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) is remembered."""
+    def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None,
+                       keyword_engine: str | None = None) -> "IndexDir":
+        """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) and `keyword_engine`
+        (tantivy, fts5) are remembered."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         store = _open_store(path)
@@ -85,6 +89,8 @@ class IndexDir:
             index.check(model_id)
             if index_type is not None:
                 store.set_meta(index_type=index_type)
+            if keyword_engine is not None:
+                store.set_meta(keyword_engine=keyword_engine)
         return index
 
     def check(self, model_id: str | None) -> None:
@@ -169,6 +175,16 @@ class IndexDir:
         self._vectors = self.build(wanted)
         return True
 
+    def keywords(self, engine: str | None = None, write: bool = False):
+        """The keyword engine (index.keyword): `engine`, else the one this index is written with; opening it
+        catches it up with the store. `write=True` (the writer) holds it for writing until `close`."""
+        name = engine or self.store.meta().get("keyword_engine", DEFAULT_ENGINE)
+        if self._keywords is None or self._keywords[0] != name or (write and not self._keywords[1]):
+            if self._keywords is not None:
+                self._keywords[2].close()
+            self._keywords = (name, write, open_engine(name, self.path, self.store, write))
+        return self._keywords[2]
+
     def manifest(self) -> dict:
         try:
             manifest = json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
@@ -203,6 +219,8 @@ class IndexDir:
         self.vectors_rebuilt = False
 
     def close(self) -> None:
+        if self._keywords is not None:
+            self._keywords[2].close()
         self.store.close()
 
 

@@ -142,7 +142,8 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         bar.update(done - bar.n)
 
     report = ingest(args.paths, config.index_dir, encoder, config.chunk_plan(), sync=args.sync,
-                    rebuild=args.rebuild, progress=progress, index_type=config.index_type)
+                    rebuild=args.rebuild, progress=progress, index_type=config.index_type,
+                    keyword_engine=config.keyword_engine)
     if bar is not None:
         bar.close()
     for err in report.errors:
