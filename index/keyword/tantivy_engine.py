@@ -190,7 +190,7 @@ class TantivyKeywords:
             return 0
         self._index.reload()
         want = self.store.chunk_stamps()
-        have = self._indexed()
+        have = self.indexed()
         stale = [i for i, s in have.items() if want.get(i) != s]
         missing = {i for i, s in want.items() if have.get(i) != s}
         docs = self.store.chunk_docs(sorted(missing))
@@ -206,7 +206,7 @@ class TantivyKeywords:
             log.info("newsdesk: keyword index caught up with the store (%d removed, %d indexed)", len(stale), added)
         return added
 
-    def _indexed(self) -> dict[int, int]:
+    def indexed(self) -> dict[int, int]:
         """chunk_id -> stamp of every indexed chunk (read once per catch-up, so its cost is one pass)."""
         searcher = self._index.searcher()
         if not searcher.num_docs:
@@ -246,6 +246,7 @@ class TantivyKeywords:
     def commit(self, generation: int) -> None:
         """Commit tantivy, then record `generation`: the record never runs ahead of the index."""
         self._writer.commit()
+        self._index.reload()  # this object's own searcher sees its commit at once
         if self._in_memory is not None:
             self._in_memory = generation
             return
