@@ -79,6 +79,11 @@ class Fts5Keywords:
              weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
         return self.store.keyword_search(terms, limit, filters, weights)
 
+    def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters=None,
+                  weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[list[tuple[int, str, float]]]:
+        """`hits` of each (terms, limit) query, one after another (one connection: no parallel queries)."""
+        return [self.hits(terms, limit, filters, weights) for terms, limit in queries]
+
     def update(self, removed: Sequence[int], docs: Sequence[tuple[Document, Sequence[tuple[int, str]]]]) -> None:
         """Nothing to do: `Store.put_document` wrote the rows inside the batch's transaction."""
 

@@ -52,8 +52,8 @@ DenseSearch = Callable[[int], list[tuple[int, float]]]  # limit -> [(chunk_id, c
 class KeywordEngine(Protocol):
     """What ranking needs of a keyword engine (index.keyword): BM25 hits of chunks still stored."""
 
-    def hits(self, terms: Sequence[str], limit: int, filters: Filters | None,
-             weights: tuple[float, float, float]) -> list[tuple[int, str, float]]: ...
+    def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters: Filters | None,
+                  weights: tuple[float, float, float]) -> list[list[tuple[int, str, float]]]: ...
 
 
 def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch | None, cues: Cues,
@@ -61,24 +61,27 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
          keyword: KeywordEngine | None = None) -> list[Ranked]:
     """The `k` passages to show for `question`, best article first.
 
-    `keyword` is the keyword engine to search (None: the store's FTS5 table). Each
-    part costs one more keyword search, of `plan.clause_candidates` hits: with
-    tantivy at 1M chunks ~5-10 ms each, with FTS5 as much as the question's own
-    search (it scores every row holding a word, whatever the limit).
     `parts` are the clauses of a multi-part question (see `qa.retrieve.cues.clauses`): each is
     searched on its own and the articles that best answer a part not yet covered are
     pulled up (see `_cover`). With fewer than two parts, or clause_weight 0, the
     ranking is the plain fused one.
+
+    `keyword` is the keyword engine (index.keyword; None: the store's FTS5 table). The
+    question and each part are one keyword query of one batch (`hits_many`): tantivy
+    runs them side by side on a snapshot and joins their chunks to the store once;
+    a part asks for `plan.clause_candidates` hits only. FTS5 runs them one by one, and
+    each costs about as much as the question's own (it scores every row holding a word).
     """
     parts = tuple(parts) if plan.clause_weight > 0 and len(parts) > 1 else ()
     w = plan.dense_weight if plan.mode == "hybrid" else (1.0 if plan.mode == "dense" else 0.0)
     near = dense(plan.candidates) if plan.mode != "keyword" and dense is not None else []
-    keyword = keyword or _Fts5(store)
-    scores, passages = _articles(question, near, plan.candidates, w, plan, store, keyword, cues, filters)
+    asked = [(keywords(question), plan.candidates)] + [(keywords(p.text), plan.clause_candidates) for p in parts]
+    found = (keyword or _Fts5(store)).hits_many(asked, filters, (plan.title_weight, 1.0, plan.meta_weight)) \
+        if w < 1.0 else [[] for _ in asked]
+    scores, passages = _articles(found[0], near, w, plan, store, cues)
     aspects = []
-    for part in parts:  # keyword evidence only: a clause's names and figures are what set its article apart
-        part_scores, part_passages = _articles(part.text, [], plan.clause_candidates, w, plan, store, keyword,
-                                               part.cues, filters)
+    for part, part_found in zip(parts, found[1:]):  # keyword evidence only: a clause's names and figures set it apart
+        part_scores, part_passages = _articles(part_found, [], w, plan, store, part.cues)
         aspects.append(part_scores)
         for doc_id, ps in part_passages.items():
             passages.setdefault(doc_id, ps)
@@ -97,21 +100,23 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
 
 
 class _Fts5:
-    """The store's own FTS5 table as a keyword engine (callers that pass none)."""
+    """The store's own FTS5 table as a keyword engine (for callers that pass none)."""
 
     def __init__(self, store: Store) -> None:
-        self.hits = store.keyword_search
+        self.store = store
+
+    def hits_many(self, queries, filters, weights):
+        return [self.store.keyword_search(terms, limit, filters, weights) for terms, limit in queries]
 
 
-def _articles(text: str, near: list[tuple[int, float]], limit: int, w: float, plan: RankPlan, store: Store,
-              keyword: KeywordEngine, cues: Cues,
-              filters: Filters | None) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
-    """Fused article scores for one query text, and each article's passages, best first."""
+def _articles(found: list[tuple[int, str, float]], near: list[tuple[int, float]], w: float, plan: RankPlan,
+              store: Store, cues: Cues) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
+    """Fused article scores for one query's keyword hits `found` and nearest vectors `near`, and each
+    article's passages, best first."""
     chunk_doc: dict[int, str] = {}
     kw: dict[int, float] = {}
     dn: dict[int, float] = {}
-    if w < 1.0:
-        found = keyword.hits(keywords(text), limit, filters, (plan.title_weight, 1.0, plan.meta_weight))
+    if found:
         top = found[0][2] if found and found[0][2] > 0 else 1.0  # BM25 has a true zero: scale by the best
         for chunk_id, doc_id, score in found:
             chunk_doc[chunk_id] = doc_id
