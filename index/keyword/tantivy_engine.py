@@ -182,7 +182,7 @@ class TantivyKeywords:
         try:
             self.catch_up()
         finally:
-            self._writer = None  # dropping the writer releases tantivy's lock
+            self.close()
 
     # -- writing -----------------------------------------------------------------
     def update(self, removed: Sequence[int], docs: Sequence[tuple[Document, Sequence[tuple[int, str]]]]) -> None:
@@ -263,8 +263,9 @@ class TantivyKeywords:
         os.replace(tmp, self.record)
 
     def close(self) -> None:
+        """Let go of the writer, if held: its merges finish and tantivy's lock is released."""
         if self._writer is not None:
-            self._writer.wait_merging_threads()  # ends the writer and releases its lock
+            self._writer.wait_merging_threads()
             self._writer = None
 
     # -- reading -----------------------------------------------------------------
