@@ -24,6 +24,7 @@ def add_bench_command(sub) -> None:
     p.add_argument("--sizes", metavar="N,...", help="search sizes in chunks instead of the mode's (e.g. 1000000)")
     p.add_argument("--sample-index", type=Path, metavar="DIR", help="copy this index's articles for the search "
                    "sizes instead of ingesting the sample (skips the model's embedding of it)")
+    p.add_argument("--skip-vectors", action="store_true", help="leave out the flat-vs-IVF vector comparison")
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.set_defaults(run=_cmd_bench)
 
@@ -35,7 +36,7 @@ def _cmd_bench(args: argparse.Namespace, config) -> int:
     engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
     sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
     result = run(config, full=args.full, corpus=args.corpus, sections=sections, engines=engines, sizes=sizes,
-                 sample_index=args.sample_index)
+                 sample_index=args.sample_index, vectors=not args.skip_vectors)
     if args.json:
         print(json.dumps(result))
     else:

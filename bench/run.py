@@ -31,12 +31,14 @@ SECTIONS = ("ingest", "search", "speedup")
 
 def run(config: Config, full: bool = False, corpus: Path | None = None, questions: int = 200,
         sections: tuple[str, ...] | None = None, engines: tuple[str, ...] = ("tantivy", "fts5"),
-        fts5_max: int = 100_000, sizes: tuple[int, ...] | None = None, sample_index: Path | None = None) -> dict:
+        fts5_max: int = 100_000, sizes: tuple[int, ...] | None = None, sample_index: Path | None = None,
+        vectors: bool = True) -> dict:
     """All figures as one flat dict; `full` adds the 1M size, the whole corpus and the speed-up section.
 
     Search is measured for each keyword engine in `engines` (FTS5 only up to `fts5_max` chunks: its 1M
     build alone takes about 23 minutes on 2 cores); `sizes` overrides the sizes searched. `sample_index`
-    (an index already built from the corpus) is copied for search instead of ingesting the sample."""
+    (an index already built from the corpus) is copied for search instead of ingesting the sample;
+    `vectors=False` leaves out the vector-index comparison (flat against IVF), which no keyword change moves."""
     corpus = Path(corpus or DEFAULT_CORPUS)
     if not corpus.is_file():
         raise ConfigError(f"benchmark corpus {corpus} not found", "pass --corpus FILE.jsonl (articles, one JSON per line)")
@@ -67,7 +69,8 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
             build_s = search_bench.build_synthetic(sample_index or work / "ingest-index", target, size)
             label = f"search.{_short(size)}"
             result[f"{label}.build_s"] = round(build_s, 2)
-            result.update({f"{label}.{k}": v for k, v in search_bench.compare(target, encoder, asked).items()})
+            if vectors:
+                result.update({f"{label}.{k}": v for k, v in search_bench.compare(target, encoder, asked).items()})
             for engine in engines:
                 if engine == "fts5" and size > fts5_max:
                     continue  # FTS5 at 1M: a 23-minute build, 3 s a query (docs/SCALING.md has the figures)
