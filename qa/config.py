@@ -43,8 +43,9 @@ class RankPlan:
     per_article:   passages of one article before the next article is shown: 1 covers the most
                    articles in the top k (best recall for multi-article questions); more gives an
                    answer more context from the top article.
-    title_weight:  BM25 weight of a match in the title, relative to the passage text.
-    meta_weight:   BM25 weight of a match in the outlet/author/date line.
+    title_weight:  BM25 weight of a match in the title, relative to the passage text (FTS5 reads it
+                   per query; tantivy has the default, 2, built in: the title is indexed twice).
+    meta_weight:   BM25 weight of a match in the outlet/author/date line (likewise; tantivy: 1).
     clause_weight: share of the ranking given to covering every part of a multi-part question
                    (each part searched on its own, see `_cover`): higher brings an article for
                    each clause into the top k, at some cost to the rank of the single best
