@@ -39,7 +39,7 @@ def _docs(idx: IndexDir, *terms: str) -> set[str]:
 def built(tmp_path, fake_encoder) -> Path:
     _write(tmp_path / "src", [(0, "Harbour vote", "The harbour council voted on the budget"),
                               (1, "Rail strike", "Rail workers strike over pay")])
-    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, PLAN)
+    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, PLAN, keyword_engine="tantivy")
     return tmp_path / "index"
 
 
