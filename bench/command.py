@@ -19,6 +19,12 @@ def add_bench_command(sub) -> None:
                    "(default: ../shared/eval/multihop-rag/corpus.jsonl)")
     p.add_argument("--only", metavar="SECTION,...", help="run only these sections: ingest, search, speedup "
                    "(default: ingest and search; --full adds speedup, the naive-vs-fast ingest comparison)")
+    p.add_argument("--engines", default="tantivy,fts5", metavar="ENGINE,...",
+                   help="keyword engines to search with (default: tantivy,fts5; FTS5 only up to 100k chunks)")
+    p.add_argument("--sizes", metavar="N,...", help="search sizes in chunks instead of the mode's (e.g. 1000000)")
+    p.add_argument("--sample-index", type=Path, metavar="DIR", help="copy this index's articles for the search "
+                   "sizes instead of ingesting the sample (skips the model's embedding of it)")
+    p.add_argument("--skip-vectors", action="store_true", help="leave out the flat-vs-IVF vector comparison")
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.set_defaults(run=_cmd_bench)
 
@@ -27,7 +33,10 @@ def _cmd_bench(args: argparse.Namespace, config) -> int:
     from bench.run import print_table, run
 
     sections = tuple(s.strip() for s in args.only.split(",") if s.strip()) if args.only else None
-    result = run(config, full=args.full, corpus=args.corpus, sections=sections)
+    engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
+    sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
+    result = run(config, full=args.full, corpus=args.corpus, sections=sections, engines=engines, sizes=sizes,
+                 sample_index=args.sample_index, vectors=not args.skip_vectors)
     if args.json:
         print(json.dumps(result))
     else:

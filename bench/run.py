@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -29,8 +30,15 @@ SECTIONS = ("ingest", "search", "speedup")
 
 
 def run(config: Config, full: bool = False, corpus: Path | None = None, questions: int = 200,
-        sections: tuple[str, ...] | None = None) -> dict:
-    """All figures as one flat dict; `full` adds the 1M size, the whole corpus and the speed-up section."""
+        sections: tuple[str, ...] | None = None, engines: tuple[str, ...] = ("tantivy", "fts5"),
+        fts5_max: int = 100_000, sizes: tuple[int, ...] | None = None, sample_index: Path | None = None,
+        vectors: bool = True) -> dict:
+    """All figures as one flat dict; `full` adds the 1M size, the whole corpus and the speed-up section.
+
+    Search is measured for each keyword engine in `engines` (FTS5 only up to `fts5_max` chunks: its 1M
+    build alone takes about 23 minutes on 2 cores); `sizes` overrides the sizes searched. `sample_index`
+    (an index already built from the corpus) is copied for search instead of ingesting the sample;
+    `vectors=False` leaves out the vector-index comparison (flat against IVF), which no keyword change moves."""
     corpus = Path(corpus or DEFAULT_CORPUS)
     if not corpus.is_file():
         raise ConfigError(f"benchmark corpus {corpus} not found", "pass --corpus FILE.jsonl (articles, one JSON per line)")
@@ -43,12 +51,12 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
         raise ConfigError(f"the speedup section needs golden questions at {golden}",
                           "put questions.jsonl beside the corpus, or leave out speedup")
     asked = _questions(golden, corpus, questions)
-    sizes = (10_000, 100_000, 1_000_000) if full else (10_000, 100_000)
+    sizes = sizes or ((10_000, 100_000, 1_000_000) if full else (10_000, 100_000))
     result: dict = {"mode": "full" if full else "quick", "machine": _machine(config), "date": time.strftime("%Y-%m-%d")}
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         work = Path(tmp)
         sample = ingest_bench.sample_corpus(corpus, work / "sample.jsonl", None if full else 100)
-        if "ingest" in sections or "search" in sections:  # search copies the ingested sample
+        if "ingest" in sections or ("search" in sections and sample_index is None):  # search copies the sample
             _say(f"ingest: {sample.name} ...")
             result.update(ingest_bench.run(sample, work, config))
         if "speedup" in sections:
@@ -58,14 +66,21 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
         for size in sizes if "search" in sections else ():
             _say(f"search: building {size:,} chunks ...")
             target = work / f"index-{size}"
-            build_s = search_bench.build_synthetic(work / "ingest-index", target, size)
-            served = in_child(search_bench.serve_latency, str(target), config, asked)
-            compared = search_bench.compare(target, encoder, asked)
+            build_s = search_bench.build_synthetic(sample_index or work / "ingest-index", target, size)
             label = f"search.{_short(size)}"
             result[f"{label}.build_s"] = round(build_s, 2)
-            result.update({f"{label}.{k}": v for k, v in (served | compared).items()})
-            for f in target.iterdir():
-                f.unlink()
+            if vectors:
+                result.update({f"{label}.{k}": v for k, v in search_bench.compare(target, encoder, asked).items()})
+            for engine in engines:
+                if engine == "fts5" and size > fts5_max:
+                    continue  # FTS5 at 1M: a 23-minute build, 3 s a query (docs/SCALING.md has the figures)
+                _say(f"search: {engine} keyword index of {size:,} chunks ...")
+                built = search_bench.build_keywords(target, engine)
+                modes = ("hybrid", "dense") if engine == engines[0] else ("hybrid",)  # dense: one engine suffices
+                served = in_child(search_bench.serve_latency, str(target), config.with_overrides(
+                    keyword_engine=engine, search_mode="hybrid"), asked, 60.0, modes)
+                result.update({f"{label}.{engine}.{k}": v for k, v in (built | served).items()})
+            shutil.rmtree(target)
     return result
 
 

@@ -5,7 +5,9 @@ is copied under new ids, and each copy's chunk vectors are the real ones plus a
 little Gaussian noise (cosine ~0.9 to the original), so the vectors keep the
 clustered shape of real embeddings. The documents, chunks, full-text rows and
 vectors go through the normal store, and queries take the real path from
-question text to cited hits. Synthetic copies make exact-search neighbours
+question text to cited hits. The keyword side is built afterwards from the
+stored chunks, timed on its own, for each engine asked (tantivy, FTS5): both
+read the same store, so their rows of the table differ only in that engine. Synthetic copies make exact-search neighbours
 unusually tight, so the recall figure is a conservative stand-in for real data.
 """
 from __future__ import annotations
@@ -44,11 +46,13 @@ def _base(sample_dir: Path) -> tuple[list, dict[str, list], dict[int, np.ndarray
 
 
 def build_synthetic(sample_dir: Path, target: Path, n_chunks: int, seed: int = 0) -> float:
-    """Fill a new index at `target` with about `n_chunks` chunks; returns the vector-index build seconds."""
+    """Fill a new index at `target` with about `n_chunks` chunks (no keyword index yet, see
+    `build_keywords`); returns the vector-index build seconds."""
     docs, by_doc, vectors, dim = _base(sample_dir)
     rng = np.random.default_rng(seed)
     index = IndexDir.create_or_open(target, IndexDir.open(sample_dir).model_id)
     index.store.set_meta(dim=dim)
+    index.store.drop_fts5()
     written, copy = 0, 0
     while written < n_chunks:
         with index.store.transaction():
@@ -72,10 +76,33 @@ def build_synthetic(sample_dir: Path, target: Path, n_chunks: int, seed: int = 0
     return build_s
 
 
-def serve_latency(target: str, config, questions: list[str], budget_s: float = 60.0) -> dict:
-    """In a fresh process: open the index as a server would and answer `questions` in the configured mode
-    and in dense mode; p50/p95 latency of each and peak memory. Each mode stops after `budget_s` (at
-    least 20 questions), so a slow mode at 1M chunks still finishes."""
+def build_keywords(target: Path, engine: str) -> dict:
+    """Build the keyword index of `engine` from the stored chunks (as an ingest would keep it); its wall and
+    CPU seconds and its size on disk per chunk."""
+    index = IndexDir.open(target)
+    n = max(1, index.store.counts()["chunks"])
+    before = _disk(target)
+    t0, c0 = time.perf_counter(), time.process_time()
+    if engine == "fts5":
+        index.store.refill_fts5()
+    else:
+        index.keywords(engine, write=True)  # a store ahead of its (missing) keyword index: filled from it
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    index.close()
+    return {"build_s": round(wall, 1), "build_cpu_s": round(cpu, 1),
+            "disk_bytes_per_chunk": round((_disk(target) - before) / n)}
+
+
+def _disk(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def serve_latency(target: str, config, questions: list[str], budget_s: float = 60.0,
+                  modes: tuple[str, ...] = ("hybrid", "dense")) -> dict:
+    """In a fresh process: open the index as a server would and answer `questions` in each of `modes`;
+    p50/p95 latency (wall and CPU time of the process: CPU stays honest when other work shares the
+    cores) of each and peak memory. Each mode stops after `budget_s` (at least 20 questions), so a
+    slow mode at 1M chunks still finishes."""
     import resource
 
     encoder = config.encoder()
@@ -85,27 +112,32 @@ def serve_latency(target: str, config, questions: list[str], budget_s: float = 6
     open_s = time.perf_counter() - t0
     result = {"open_s": round(open_s, 2)}
     plan = retriever.plan
-    for label, mode in (("", plan.mode), ("dense_", "dense")):
+    for mode in modes:
+        label = "" if mode == plan.mode else f"{mode}_"
         retriever.plan = dataclasses.replace(plan, mode=mode)
         for q in questions[:3]:
             retriever.search(q, k=10)
         latencies: list[float] = []
+        cpu: list[float] = []
         start = time.perf_counter()
         for q in questions:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             retriever.search(q, k=10)
             latencies.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
             if len(latencies) >= 20 and time.perf_counter() - start > budget_s:
                 break
         result |= {f"{label}p50_ms": round(statistics.median(latencies), 1),
-                   f"{label}p95_ms": round(float(np.percentile(latencies, 95)), 1), f"{label}timed": len(latencies)}
+                   f"{label}p95_ms": round(float(np.percentile(latencies, 95)), 1),
+                   f"{label}cpu_p50_ms": round(statistics.median(cpu), 1), f"{label}timed": len(latencies)}
     retriever.close()
     result["serve_peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
 
 def compare(target: Path, encoder: Encoder, questions: list[str]) -> dict:
-    """Index memory and disk per chunk, and flat against IVF over the same stored vectors:
+    """Index memory and disk per chunk (store and vectors: run it before `build_keywords`, which reports
+    each keyword index's own size), and flat against IVF over the same stored vectors:
     vector-search p50 and IVF recall@10 against exact search (the threshold's evidence)."""
     index = IndexDir.open(target, encoder.model_id)
     vectors = index.vectors()
@@ -113,11 +145,11 @@ def compare(target: Path, encoder: Encoder, questions: list[str]) -> dict:
     queries = [encoder.encode_query(q) for q in questions]
     exact = vectors if vectors.spec.kind == "flat" else index.build(IndexSpec("flat"))
     ivf = vectors if vectors.spec.kind != "flat" else index.build(choose_spec(n, "ivf-sq8"))
-    disk = sum(f.stat().st_size for f in target.iterdir() if f.is_file())
+    disk = _disk(target)
     result = {
         "chunks": n, "index": vectors.spec.kind, "nlist": vectors.spec.nlist, "nprobe": vectors.spec.nprobe,
         "index_bytes_per_chunk": round(vectors.memory_bytes() / n),
-        "disk_bytes_per_chunk": round(disk / n),
+        "disk_bytes_per_chunk_before_keywords": round(disk / n),
         "recall@10_vs_exact": round(_agreement(exact, vectors, queries), 4),
         "flat_search_p50_ms": round(_p50_ms(exact, queries), 2),
         "ivf_search_p50_ms": round(_p50_ms(ivf, queries), 2),

@@ -34,15 +34,19 @@ LOCK_NAME = ".lock"
 UPLOADS_NAME = "uploads"
 REBUILD_NAME = ".rebuild"  # a rebuild's new index, inside the old one
 ASIDE_NAME = ".old"  # the old index's files during a rebuild's swap
+KEYWORDS_NAME = "keywords"  # the tantivy keyword index (index.keyword.tantivy_engine), derived from the store
+KEYWORDS_RECORD = "keywords.json"  # the store generation that index reflects
 
-SWAPPED = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal", VECTORS_NAME, MANIFEST_NAME)
+SWAPPED = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal", VECTORS_NAME, MANIFEST_NAME,
+           KEYWORDS_NAME, KEYWORDS_RECORD)
 """The files a rebuild replaces: everything that describes the index's contents."""
 
-OWN_NAMES = frozenset(SWAPPED + (VECTORS_NAME + ".tmp", MANIFEST_NAME + ".tmp", LOCK_NAME, MARKER_NAME,
+OWN_NAMES = frozenset(SWAPPED + (VECTORS_NAME + ".tmp", MANIFEST_NAME + ".tmp", KEYWORDS_RECORD + ".tmp",
+                                 LOCK_NAME, MARKER_NAME,
                                  UPLOADS_NAME, REBUILD_NAME, ASIDE_NAME))
 """Every name newsdesk writes into an index folder; a new derived file (another keyword engine) is added here."""
 
-_FOLDERS = (UPLOADS_NAME, REBUILD_NAME, ASIDE_NAME)
+_FOLDERS = (UPLOADS_NAME, REBUILD_NAME, ASIDE_NAME, KEYWORDS_NAME)
 LOCK_WAIT_STEP = 0.2  # seconds between tries of a waiting writer
 
 

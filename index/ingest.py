@@ -63,8 +63,8 @@ class IngestReport:
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
            sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
-           index_type: str | None = None, uploads: bool = False, wait: float = 0.0,
-           runner: Runner | None = None) -> IngestReport:
+           index_type: str | None = None, keyword_engine: str | None = None, uploads: bool = False,
+           wait: float = 0.0, runner: Runner | None = None) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
     `rebuild=True` builds a fresh index inside the old one (for a model or format
@@ -82,9 +82,10 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
     check_overlap(index_dir, paths)
     try:
         if rebuild:
-            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, wait, runner)
+            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, keyword_engine, wait, runner)
         check_folder(index_dir)  # before the lock file is written into it
-        return _update(paths, index_dir, encoder, plan, sync, progress, index_type, uploads, wait, runner)
+        return _update(paths, index_dir, encoder, plan, sync, progress, index_type, keyword_engine, uploads,
+                       wait, runner)
     except (sqlite3.Error, OSError) as exc:
         error = storage_error(index_dir, exc)  # read-only, disk full, locked: said as such, not "damaged"
         if error is exc:
@@ -93,14 +94,14 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
 
 
 def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPlan, sync: bool,
-            progress: ProgressFn | None, index_type: str | None, uploads: bool, wait: float,
-            runner: Runner) -> IngestReport:
+            progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None, uploads: bool,
+            wait: float, runner: Runner) -> IngestReport:
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
     with write_lock(index_dir, wait):
         finish_interrupted_swap(index_dir)  # a rebuild died in its swap: its complete index goes in first
-        index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type)
+        index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type, keyword_engine)
         try:
             counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads, runner)
             if sync:
@@ -119,7 +120,8 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
 
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
-             progress: ProgressFn | None, index_type: str | None, wait: float, runner: Runner) -> IngestReport:
+             progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None, wait: float,
+             runner: Runner) -> IngestReport:
     """A fresh index built in `target/.rebuild` from `paths` and the old index's uploads, then swapped in.
 
     Refused for a folder holding files newsdesk did not write; only the index's own
@@ -131,11 +133,12 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
         claim(target)
         finish_interrupted_swap(target)  # an earlier rebuild died in its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
-        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type, runner=runner)
+        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type,
+                        keyword_engine=keyword_engine, runner=runner)
         uploads = target / UPLOADS_NAME
         if uploads.is_dir() and any(uploads.iterdir()):
             report = _merged(report, ingest([uploads], fresh, encoder, plan, progress=progress, uploads=True,
-                                            runner=runner))
+                                            keyword_engine=keyword_engine, runner=runner))
         swap_in(target, fresh)
     return report
 

@@ -43,6 +43,7 @@ from index.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexRefused
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.folder import MANIFEST_NAME, VECTORS_NAME, check_folder, claim, corrupt_store, os_error, storage_error
 from index.folder import write_lock  # noqa: F401  (re-exported: where writers have always found it)
+from index.keyword import DEFAULT_ENGINE, open_engine
 from index.store import DB_NAME, FORMAT_VERSION, Store
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -59,6 +60,7 @@ class IndexDir:
         self._vectors: VectorIndex | None = None
         self.vectors_rebuilt = False  # the vector file was missing, stale or damaged: an ingest should save
         self._seen = _Seen.now(path)
+        self._keywords: tuple[str, bool, object] | None = None  # (engine, for writing, the engine object)
 
     @classmethod
     def open(cls, path: Path | str, model_id: str | None = None) -> "IndexDir":
@@ -82,8 +84,10 @@ class IndexDir:
         return index
 
     @classmethod
-    def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None) -> "IndexDir":
-        """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) is remembered."""
+    def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None,
+                       keyword_engine: str | None = None) -> "IndexDir":
+        """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) and `keyword_engine`
+        (tantivy, fts5) are remembered."""
         path = Path(path)
         check_folder(path)
         try:
@@ -100,6 +104,8 @@ class IndexDir:
             index.check(model_id)
             if index_type is not None:
                 store.set_meta(index_type=index_type)
+            if keyword_engine is not None:
+                store.set_meta(keyword_engine=keyword_engine)
         return index
 
     def check(self, model_id: str | None) -> None:
@@ -205,6 +211,16 @@ class IndexDir:
         self._vectors = self.build(wanted)
         return True
 
+    def keywords(self, engine: str | None = None, write: bool = False):
+        """The keyword engine (index.keyword): `engine`, else the one this index is written with; opening it
+        catches it up with the store. `write=True` (the writer) holds it for writing until `close`."""
+        name = engine or self.store.meta().get("keyword_engine", DEFAULT_ENGINE)
+        if self._keywords is None or self._keywords[0] != name or (write and not self._keywords[1]):
+            if self._keywords is not None:
+                self._keywords[2].close()
+            self._keywords = (name, write, open_engine(name, self.path, self.store, write))
+        return self._keywords[2]
+
     def manifest(self) -> dict:
         try:
             manifest = json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
@@ -246,6 +262,8 @@ class IndexDir:
         self._seen = _Seen.now(self.path)
 
     def close(self) -> None:
+        if self._keywords is not None:
+            self._keywords[2].close()
         self.store.close()
 
 

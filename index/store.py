@@ -25,8 +25,8 @@ import numpy as np
 from index.document import Chunk, Document
 from index.errors import QueryError
 from index.folder import DB_NAME  # noqa: F401  (re-exported; index.folder names every file of an index)
-from index.keyword import SCHEMA as KEYWORD_SCHEMA
-from index.keyword import KeywordIndex
+from index.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
+from index.keyword.fts5 import KeywordIndex
 
 FORMAT_VERSION = 3
 """2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`).
@@ -124,7 +124,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self.keywords = KeywordIndex(self._db)
+        self.keywords: KeywordIndex | None = KeywordIndex(self._db)  # None: FTS5 not kept (tantivy is the engine)
         if self.meta().get("format_version") == "1":
             self._upgrade_from_1()
         if self.meta().get("format_version") == "2":
@@ -154,9 +154,29 @@ class Store:
             self._db.execute("DELETE FROM files WHERE path IN (SELECT file FROM documents WHERE url IS NULL)")
             self.set_meta(format_version=FORMAT_VERSION)
 
+    def refill_fts5(self) -> None:
+        """Fill the FTS5 table from the stored chunks (after tantivy was the engine); no re-embedding."""
+        self.keywords = KeywordIndex(self._db)
+        self._upgrade_from_1()
+        self.set_meta(fts5="on")
+
+    def drop_fts5(self) -> None:
+        """Stop keeping the FTS5 table (another keyword engine is kept instead) and free its rows."""
+        self.keywords = None
+        if self.meta().get("fts5") != "off":
+            with self.transaction():
+                self._db.execute("DROP TABLE IF EXISTS chunks_fts")  # far faster than deleting its rows
+                self._db.execute(KEYWORD_SCHEMA)
+                self.set_meta(fts5="off")
+
     # -- metadata -------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def generation(self) -> int:
+        """The count of committed write batches: what derived indexes record they reflect."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def set_meta(self, **values: object) -> None:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in values.items()])
@@ -252,6 +272,17 @@ class Store:
         docs = self.chunk_docs([i for i, _ in top])
         return [(i, docs[i], score) for i, score in top if i in docs]
 
+    def chunk_stamps(self) -> dict[int, int]:
+        """chunk_id -> its document's content hash cut to 60 bits: what a derived keyword index is checked against."""
+        return {i: int(h[:15], 16) for i, h in self._db.execute(
+            "SELECT c.chunk_id, d.content_hash FROM chunks c JOIN documents d USING (doc_id)")}
+
+    def chunk_texts(self, doc_id: str) -> list[tuple[int, str]]:
+        """(chunk_id, text) of a document's chunks, in order."""
+        return [(int(i), t) for i, t in self._db.execute(
+            "SELECT c.chunk_id, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c JOIN documents d"
+            " USING (doc_id) WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,))]
+
     def outlet_names(self) -> list[tuple[str, str | None]]:
         """Every distinct (outlet, domain) pair, most articles first: what a question may name."""
         return list(self._db.execute("SELECT outlet, outlet_domain FROM documents WHERE outlet IS NOT NULL"
@@ -321,12 +352,14 @@ class Store:
         self._db.executemany("INSERT INTO topics VALUES (?, ?)", [(doc.doc_id, t) for t in doc.topics])
         self._db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?)",
                              [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, vec_key(c.embed_text)) for c in chunks])
-        self.keywords.put(doc, [(c.chunk_id, c.text) for c in chunks])
+        if self.keywords is not None:
+            self.keywords.put(doc, [(c.chunk_id, c.text) for c in chunks])
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document with its chunks; returns the chunk ids to drop from the vector index."""
         ids = [i for (i,) in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
-        self.keywords.delete(ids)
+        if self.keywords is not None:
+            self.keywords.delete(ids)
         for table in ("chunks", "topics", "documents"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         return ids

@@ -1,8 +1,10 @@
 """Writing an ingest's changes: embed what is new, commit in crash-safe batches, update the vectors.
 
 Batches hold whole documents (at most BATCH_CHUNKS chunks, unless one document is
-larger). Each batch is one SQLite transaction, applied to the vector index only
-after it commits. Embedding the next batch on a thread while this one is written
+larger). Each batch is one SQLite transaction, applied to the vector index and
+then to the keyword engine (index.keyword) only after it commits: the store is
+always first, and a derived index a crash left behind is caught up from it by
+generation and chunk id when it is next opened (index.keyword.tantivy_engine). Embedding the next batch on a thread while this one is written
 was tried and measured no faster on a GPU (the model's Python-side tokenising and
 the writes contend for the interpreter lock), so batches run one after another.
 """
@@ -41,6 +43,7 @@ def write_pending(index: IndexDir, pending: list[Pending], encoder: Encoder,
     """Embed and commit every pending file's documents; returns (chunks written, texts embedded)."""
     total = sum(len(chunks) for item in pending for _, chunks in item.docs)
     done = written = embedded = 0
+    index.keywords(write=True)  # caught up with the store before this run's first batch
     for batch, size in _batches(_units(pending)):
         w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
         written, embedded, done = written + w, embedded + e, done + size
@@ -116,6 +119,9 @@ def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple
     ids = [c.chunk_id for c in chunks]
     vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
     vecs.add(ids, store.vectors_for([vec_key(c.embed_text) for c in chunks], index.dim or 0))
+    keywords = index.keywords(write=True)
+    keywords.update(dropped + ids, [(doc, [(c.chunk_id, c.text) for c in cs]) for _, docs, _ in batch for doc, cs in docs])
+    keywords.commit(store.generation())
     return len(ids), len(missing)
 
 

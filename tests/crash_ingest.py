@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
 
     corpus, index_dir = argv
     print("ready", flush=True)  # imports done: the test times its kill from here
-    report = ingest([corpus], index_dir, HashingEncoder(), PLAN)
+    report = ingest([corpus], index_dir, HashingEncoder(), PLAN, keyword_engine="tantivy")  # the derived files too
     print(report.summary(), flush=True)
     return 0
 

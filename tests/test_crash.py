@@ -1,5 +1,8 @@
 """Crash safety: an ingest SIGKILLed at any moment leaves an index that opens, answers, holds
 no partial document, and that a re-run brings to exactly the state of an uninterrupted ingest.
+The derived files are covered too: vectors.faiss, and the tantivy keyword index (keywords/,
+keywords.json), which after a kill is caught up with the store at open and afterwards holds
+exactly the stored chunks, at the store's generation.
 
 The ingest runs in a subprocess (`tests/crash_ingest.py`, fake encoder) over a few hundred
 small JSONL files (several commit batches); each run is killed a random time after its
@@ -65,7 +68,10 @@ def _state(index: Path, corpus: Path) -> dict:
         chunks = sorted(i for (i,) in db.execute("SELECT chunk_id FROM chunks"))
         files = sorted((Path(p).relative_to(corpus.resolve()).as_posix(), h) for p, h in idx.store.file_hashes().items())
         docs = {d: h for d, (h, *_) in idx.store.doc_hashes().items()}
-        return {"docs": docs, "chunks": chunks, "files": files, "vectors": len(idx.vectors())}
+        keywords = idx.keywords("tantivy")
+        assert keywords.generation == idx.store.generation(), "the keyword index is behind the store"
+        return {"docs": docs, "chunks": chunks, "files": files, "vectors": len(idx.vectors()),
+                "keywords": sorted(keywords.indexed())}
     finally:
         idx.close()
 
@@ -85,6 +91,10 @@ def _check_consistent(index: Path, encoder: HashingEncoder) -> int:
             expected = {c.chunk_id for c in chunk_document(doc, encoder.tokenizer, PLAN, encoder.max_tokens)}
             assert stored.pop(doc_id, set()) == expected, f"{doc_id} is stored with a partial set of chunks"
         assert not stored, "chunks without a document"
+        keywords = idx.keywords("tantivy")  # caught up at open when the kill left it behind
+        assert set(keywords.indexed()) == {i for (i,) in store._db.execute("SELECT chunk_id FROM chunks")}
+        assert all(doc_id in store.doc_hashes() for _, doc_id, _ in keywords.hits(["harbour", "council"], 50, None,
+                                                                                  (1.0, 1.0, 1.0)))
         if counts["documents"]:
             hits = Retriever(idx, encoder).search("harbour council budget", k=3)
             assert hits and all(h.text for h in hits)

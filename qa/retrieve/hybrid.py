@@ -17,7 +17,7 @@ index and store and never writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Protocol, Sequence
 
 from index.store import Filters, Store
 from qa.config import RankPlan
@@ -49,22 +49,39 @@ COVER_PER_PART = 3
 DenseSearch = Callable[[int], list[tuple[int, float]]]  # limit -> [(chunk_id, cosine)]
 
 
+class KeywordEngine(Protocol):
+    """What ranking needs of a keyword engine (index.keyword): BM25 hits of chunks still stored."""
+
+    def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters: Filters | None,
+                  weights: tuple[float, float, float]) -> list[list[tuple[int, str, float]]]: ...
+
+
 def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch | None, cues: Cues,
-         filters: Filters | None = None, parts: Sequence[Clause] = ()) -> list[Ranked]:
+         filters: Filters | None = None, parts: Sequence[Clause] = (),
+         keyword: KeywordEngine | None = None) -> list[Ranked]:
     """The `k` passages to show for `question`, best article first.
 
     `parts` are the clauses of a multi-part question (see `qa.retrieve.cues.clauses`): each is
     searched on its own and the articles that best answer a part not yet covered are
     pulled up (see `_cover`). With fewer than two parts, or clause_weight 0, the
     ranking is the plain fused one.
+
+    `keyword` is the keyword engine (index.keyword; None: the store's FTS5 table). The
+    question and each part are one keyword query of one batch (`hits_many`): tantivy
+    runs them side by side on a snapshot and joins their chunks to the store once;
+    a part asks for `plan.clause_candidates` hits only. FTS5 runs them one by one, and
+    each costs about as much as the question's own (it scores every row holding a word).
     """
     parts = tuple(parts) if plan.clause_weight > 0 and len(parts) > 1 else ()
     w = plan.dense_weight if plan.mode == "hybrid" else (1.0 if plan.mode == "dense" else 0.0)
     near = dense(plan.candidates) if plan.mode != "keyword" and dense is not None else []
-    scores, passages = _articles(question, near, plan.candidates, w, plan, store, cues, filters)
+    asked = [(keywords(question), plan.candidates)] + [(keywords(p.text), plan.clause_candidates) for p in parts]
+    found = (keyword or _Fts5(store)).hits_many(asked, filters, (plan.title_weight, 1.0, plan.meta_weight)) \
+        if w < 1.0 else [[] for _ in asked]
+    scores, passages = _articles(found[0], near, w, plan, store, cues)
     aspects = []
-    for part in parts:  # keyword evidence only: a clause's names and figures are what set its article apart
-        part_scores, part_passages = _articles(part.text, [], plan.clause_candidates, w, plan, store, part.cues, filters)
+    for part, part_found in zip(parts, found[1:]):  # keyword evidence only: a clause's names and figures set it apart
+        part_scores, part_passages = _articles(part_found, [], w, plan, store, part.cues)
         aspects.append(part_scores)
         for doc_id, ps in part_passages.items():
             passages.setdefault(doc_id, ps)
@@ -82,14 +99,24 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
     return chosen[:k]
 
 
-def _articles(text: str, near: list[tuple[int, float]], limit: int, w: float, plan: RankPlan, store: Store, cues: Cues,
-              filters: Filters | None) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
-    """Fused article scores for one query text, and each article's passages, best first."""
+class _Fts5:
+    """The store's own FTS5 table as a keyword engine (for callers that pass none)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def hits_many(self, queries, filters, weights):
+        return [self.store.keyword_search(terms, limit, filters, weights) for terms, limit in queries]
+
+
+def _articles(found: list[tuple[int, str, float]], near: list[tuple[int, float]], w: float, plan: RankPlan,
+              store: Store, cues: Cues) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
+    """Fused article scores for one query's keyword hits `found` and nearest vectors `near`, and each
+    article's passages, best first."""
     chunk_doc: dict[int, str] = {}
     kw: dict[int, float] = {}
     dn: dict[int, float] = {}
-    if w < 1.0:
-        found = store.keyword_search(keywords(text), limit, filters, (plan.title_weight, 1.0, plan.meta_weight))
+    if found:
         top = found[0][2] if found and found[0][2] > 0 else 1.0  # BM25 has a true zero: scale by the best
         for chunk_id, doc_id, score in found:
             chunk_doc[chunk_id] = doc_id

@@ -96,7 +96,8 @@ class Retriever:
             dense = lambda limit: self.index.vectors().search(query, limit, allowed)  # noqa: E731
         matcher = self._outlet_matcher()
         found = rank(question, k, self.plan, store, dense, read_cues(question, matcher), filters,
-                     clauses(question, matcher) if self.plan.clause_weight > 0 else ())
+                     clauses(question, matcher) if self.plan.clause_weight > 0 else (),
+                     self.index.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None)
         rows = store.chunks([r.chunk_id for r in found])
         hits = []
         for chunk_id, score in ((r.chunk_id, r.score) for r in found):

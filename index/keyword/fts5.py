@@ -1,10 +1,15 @@
-"""The keyword side of an index: an SQLite FTS5 table of chunks, ranked with BM25.
+"""The FTS5 keyword engine: an SQLite table of chunks in the store's own database, ranked with BM25.
 
 Each row is one chunk (rowid = chunk_id) with three columns: the document's title,
 the chunk's text, and a metadata line (outlet, its domain, the author and the
 publication date spelled out: "november 9 2023 2023-11-09"), so questions that
 name an outlet or a date match it. Rows are written and deleted inside the
-store's transactions, so keyword and vector search always see the same documents.
+store's transactions, so it never lags the store (no generation to catch up).
+Tokenising: FTS5's `porter unicode61 remove_diacritics 2`: words split at anything
+not a letter or digit, lower-cased, accents folded, Porter-stemmed; no stop words
+at index time (queries drop theirs), numbers kept as digit runs ("2023-11-09" is
+2023, 11, 09). BM25 is computed over the three columns together (one length per
+row), with per-column weights. This module must not import tantivy.
 """
 from __future__ import annotations
 
@@ -12,13 +17,12 @@ import sqlite3
 from typing import Sequence
 
 from index.document import Document
+from index.keyword.fields import meta_text
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2');
 """
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
 
 
 class KeywordIndex:
@@ -59,10 +63,32 @@ class KeywordIndex:
         return [(int(i), float(s)) for i, s in self._db.execute(q, [*weights, match, *args, limit])]
 
 
-def meta_text(doc: Document) -> str:
-    """The searchable metadata line of a document: outlet, domain, author, date in words and digits."""
-    parts = [doc.outlet, doc.outlet_domain, doc.author]
-    date = (doc.published or "")[:10]
-    if len(date) == 10 and date[4] == "-" and date[5:7].isdigit() and 1 <= int(date[5:7]) <= 12:
-        parts.append(f"{_MONTHS[int(date[5:7]) - 1]} {int(date[8:10]) if date[8:10].isdigit() else ''} {date[:4]} {date}")
-    return " ".join(p for p in parts if p)
+
+class Fts5Keywords:
+    """The FTS5 engine behind the keyword seam (see index.keyword): the rows live in the store's own
+    transactions, so there is nothing to catch up, commit or reload."""
+
+    name = "fts5"
+
+    def __init__(self, store) -> None:
+        self.store = store
+        if store.meta().get("fts5") == "off":  # written while tantivy was the engine: fill it from the store
+            store.refill_fts5()
+
+    def hits(self, terms: Sequence[str], limit: int, filters=None,
+             weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
+        return self.store.keyword_search(terms, limit, filters, weights)
+
+    def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters=None,
+                  weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[list[tuple[int, str, float]]]:
+        """`hits` of each (terms, limit) query, one after another (one connection: no parallel queries)."""
+        return [self.hits(terms, limit, filters, weights) for terms, limit in queries]
+
+    def update(self, removed: Sequence[int], docs: Sequence[tuple[Document, Sequence[tuple[int, str]]]]) -> None:
+        """Nothing to do: `Store.put_document` wrote the rows inside the batch's transaction."""
+
+    def commit(self, generation: int) -> None:
+        """Nothing to do: the rows committed with the store."""
+
+    def close(self) -> None:
+        """Nothing held."""
