@@ -149,6 +149,9 @@ class IndexDir:
         if seen.db != self._seen.db and seen.db is not None:
             old, self.store = self.store, _open_store(self.path)
             old.close()
+            if self._keywords is not None:  # it reads the old store (FTS5) or the old keywords/ folder (tantivy)
+                self._keywords[2].close()
+                self._keywords = None
         self._seen = seen
         if self._vectors is not None and self.manifest().get("generation") == self.generation:
             self._vectors = None
