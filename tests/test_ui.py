@@ -233,13 +233,16 @@ def test_browser_filters_that_exclude_everything_say_so_in_chat_and_sources(serv
                            if b.text.strip() == "From"], 10, "the From field")[0]
     since.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "input, textarea").send_keys("2030-01-01")
     box.send_keys("What does Alibaba's City Brain try to optimize?\n")
-    said = _wait(lambda: [a for a in browser.find_elements(By.CSS_SELECTOR, "#nd-chat .nd-answer") if a.text], 60,
-                 "the answer")[0]
-    sources = _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#nd-sources .nd-turn"), 10, "the sources")
-    assert said.text.startswith("No article matches the filters (from 2030-01-01).")
-    assert "The articles run from 2024-02-21 to 2024-03-07" in said.text and "Widen or clear" in said.text
-    assert sources.find_element(By.TAG_NAME, "h3").text.lower() == "no passages match the filters"
-    assert said.text in sources.text and "listed under Sources" not in said.text
+    # Texts, not elements: the chat re-renders while it streams, so an element read early may be gone or partial.
+    said = _wait(lambda: next((a.text for a in browser.find_elements(By.CSS_SELECTOR, "#nd-chat .nd-answer")
+                               if a.text.rstrip().endswith("then ask again.")), None), 60, "the whole answer")
+    heading, sources = _wait(lambda: next(((t.find_element(By.TAG_NAME, "h3").text, t.text) for t in
+                                           browser.find_elements(By.CSS_SELECTOR, "#nd-sources .nd-turn")), None),
+                             10, "the sources")
+    assert said.startswith("No article matches the filters (from 2030-01-01).")
+    assert "The articles run from 2024-02-21 to 2024-03-07" in said and "Widen or clear" in said
+    assert heading.lower() == "no passages match the filters"
+    assert said in sources and "listed under Sources" not in said
 
 
 @pytest.mark.browser
