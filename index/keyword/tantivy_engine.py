@@ -157,12 +157,16 @@ class TantivyKeywords:
 
     def _take_writer(self) -> tantivy.IndexWriter:
         try:
-            return self._index.writer(heap_size=WRITER_HEAP, num_threads=0)
+            writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=0)
         except ValueError as exc:
             if "LockBusy" not in str(exc):
                 raise
             raise IndexBusy(f"the keyword index {self.folder} is being written by another process",
                             "wait for that ingest (or repair) to finish") from None
+        # A writer killed mid-commit leaves files no meta.json names (a segment's `.del`, say); the next commit
+        # would try to create the same names and fail, so they go before this writer writes anything.
+        writer.garbage_collect_files()
+        return writer
 
     def _recorded(self) -> dict:
         try:
