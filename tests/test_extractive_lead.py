@@ -75,3 +75,12 @@ def test_a_follow_up_is_answered_only_from_sentences_naming_its_entity(fake_enco
                  answerer=ExtractiveAnswerer(fake_encoder, threshold=0.05))
     assert not answer.abstained and all("Baidu" in q.text for c in answer.citations for q in c.quotes)
     assert resolve("And what about Baidu?", history).follow_up
+
+
+def test_the_agent_of_the_asked_verb_beats_a_name_every_passage_repeats():
+    from qa.answer.lead import answer_phrase
+
+    sentences = [("Sora, a new text-to-video AI model developed by US-based research company OpenAI, drew AI experts.", 0.6)]
+    sentences += [(f"AI chains and AI servers grow, report {n} says.", 0.5) for n in range(11)]
+    i, start, end = answer_phrase("Who developed Sora?", "who", sentences, quoted=1)
+    assert sentences[i][0][start:end] == "OpenAI"

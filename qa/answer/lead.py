@@ -30,6 +30,7 @@ _WHICH = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:which|what (?:is the name of the |)
                     r"agency|app|device|game|film|movie|show|band|league|club|university|state|network))\b",
                     re.IGNORECASE)
 
+_BY = re.compile(r"\b([A-Za-z]{4,})\s+by\s+(?:[\w’'-]+\s+){0,4}$")
 VOTERS = 12  # best-scoring sentences that vote for the answer phrase (a name many of them hold wins)
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -86,6 +87,7 @@ def answer_phrase(question: str, kind_: str, sentences: Sequence[tuple[str, floa
     asked = set(words(question))
     votes: dict[str, float] = {}
     found: dict[str, tuple[int, int, int]] = {}
+    agents: set[str] = set()  # "<asked verb> by X": the question's own relation names X, whatever the votes
     for i, (text, score) in enumerate(sentences):
         seen = set()
         for start, end in phrases(kind_, text):
@@ -94,11 +96,20 @@ def answer_phrase(question: str, kind_: str, sentences: Sequence[tuple[str, floa
                 continue  # a phrase the question already says ("TechCrunch", "Sora") is not its answer
             seen.add(key)
             votes[key] = votes.get(key, 0.0) + max(score, 0.0) + (0.5 if i < quoted else 0.0)
+            if kind_ in ("who", "which") and _agent_of(text[:start], asked):
+                agents.add(key)
             if i < quoted and key not in found:
                 found[key] = (i, start, end)
     near = {k: _nearness(sentences[i][0], start, asked) for k, (i, start, _) in found.items()}
-    ranked = sorted(found, key=lambda k: (-(votes[k] + near[k]), found[k][0]))
+    ranked = sorted(found, key=lambda k: (k not in agents, -(votes[k] + near[k]), found[k][0]))
     return found[ranked[0]] if ranked else None
+
+
+def _agent_of(before: str, asked: set[str]) -> bool:
+    """Whether a phrase stands as the agent of a verb the question asks about: "Sora, ... developed by
+    US-based research company OpenAI" answers "Who developed Sora?" (verbs matched on their first 5 letters)."""
+    m = _BY.search(before)
+    return bool(m) and any(w[:5] == m.group(1).lower()[:5] for w in asked - STOPWORDS if len(w) > 3)
 
 
 def _nearness(sentence: str, at: int, asked: set[str]) -> float:
