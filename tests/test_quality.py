@@ -10,17 +10,12 @@ noise from a model or library update does not.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-
 import pytest
 
-from index.parse.fields import canonical_url
 from qa.config import Config
 from qa.evaluate import evaluate
-from qa.evaluate.golden import load_golden
 from qa.testing import build_retriever
-from tests.conftest import EVAL
+from tests.conftest import write_dev_slice
 
 pytestmark = pytest.mark.model
 
@@ -31,18 +26,9 @@ RECALL5, RECALL10, MRR10 = 0.82, 0.90, 0.91  # the default ranking reaches 0.859
 
 @pytest.fixture(scope="module")
 def dev_slice(tmp_path_factory):
-    if not (EVAL / "corpus.jsonl").is_file():
-        pytest.skip(f"dev set not found at {EVAL}")
-    questions = sorted(load_golden(EVAL / "questions.jsonl"), key=lambda q: hashlib.sha1(q.id.encode()).hexdigest())
-    picked: set[str] = set()
-    for q in questions:
-        if q.evidence and len(picked | set(q.evidence)) <= SLICE_ARTICLES:
-            picked |= set(q.evidence)
-    folder = tmp_path_factory.mktemp("dev-slice")
-    with open(EVAL / "corpus.jsonl", encoding="utf-8") as src, open(folder / "slice.jsonl", "w", encoding="utf-8") as out:
-        out.writelines(line for line in src if canonical_url(json.loads(line)["url"]) in picked)
+    questions, picked, corpus = write_dev_slice(tmp_path_factory.mktemp("dev-slice"), SLICE_ARTICLES)
     asked = [q for q in questions if q.evidence and set(q.evidence) <= picked][:SLICE_QUESTIONS]
-    retriever = build_retriever([folder / "slice.jsonl"], tmp_path_factory.mktemp("dev-slice-index") / "index")
+    retriever = build_retriever([corpus], tmp_path_factory.mktemp("dev-slice-index") / "index")
     yield retriever, asked
     retriever.close()
 

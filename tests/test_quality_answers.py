@@ -8,17 +8,12 @@ extraction, abstention or entity checks trips them while a library update's nois
 """
 from __future__ import annotations
 
-import hashlib
-import json
-
 import pytest
 
-from index.parse.fields import canonical_url
 from qa.answer.extractive import ExtractiveAnswerer
 from qa.evaluate.answers import evaluate_answers, stratified
-from qa.evaluate.golden import load_golden
 from qa.testing import build_retriever
-from tests.conftest import EVAL
+from tests.conftest import write_dev_slice
 
 pytestmark = pytest.mark.model
 
@@ -31,19 +26,10 @@ ENTITY, ABSTAIN_NULL, WRONG_ABSTAIN = 0.22, 0.83, 0.23
 
 @pytest.fixture(scope="module")
 def answer_slice(tmp_path_factory):
-    if not (EVAL / "corpus.jsonl").is_file():
-        pytest.skip(f"dev set not found at {EVAL}")
-    questions = sorted(load_golden(EVAL / "questions.jsonl"), key=lambda q: hashlib.sha1(q.id.encode()).hexdigest())
-    picked: set[str] = set()
-    for q in questions:
-        if q.evidence and len(picked | set(q.evidence)) <= SLICE_ARTICLES:
-            picked |= set(q.evidence)
-    folder = tmp_path_factory.mktemp("answer-slice")
-    with open(EVAL / "corpus.jsonl", encoding="utf-8") as src, open(folder / "slice.jsonl", "w", encoding="utf-8") as out:
-        out.writelines(line for line in src if canonical_url(json.loads(line)["url"]) in picked)
+    questions, picked, corpus = write_dev_slice(tmp_path_factory.mktemp("answer-slice"), SLICE_ARTICLES)
     inside = [q for q in questions if q.answer and (not q.evidence or set(q.evidence) <= picked)]
     asked = stratified(inside, 4 * PER_TYPE)
-    retriever = build_retriever([folder / "slice.jsonl"], tmp_path_factory.mktemp("answer-slice-index") / "index")
+    retriever = build_retriever([corpus], tmp_path_factory.mktemp("answer-slice-index") / "index")
     yield retriever, asked
     retriever.close()
 
