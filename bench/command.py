@@ -25,6 +25,8 @@ def add_bench_command(sub) -> None:
     p.add_argument("--sample-index", type=Path, metavar="DIR", help="copy this index's articles for the search "
                    "sizes instead of ingesting the sample (skips the model's embedding of it)")
     p.add_argument("--skip-vectors", action="store_true", help="leave out the flat-vs-IVF vector comparison")
+    p.add_argument("--keep", type=Path, metavar="DIR", help="keep the synthetic indexes in DIR and reuse them on "
+                   "the next run with the same DIR (a 1M index takes the longest to build)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.set_defaults(run=_cmd_bench)
 
@@ -36,7 +38,8 @@ def _cmd_bench(args: argparse.Namespace, config) -> int:
     engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
     sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
     result = run(config, full=args.full, corpus=args.corpus, sections=sections, engines=engines, sizes=sizes,
-                 sample_index=args.sample_index, vectors=not args.skip_vectors)
+                 sample_index=args.sample_index, vectors=not args.skip_vectors,
+                 keep=args.keep)
     if args.json:
         print(json.dumps(result))
     else:

@@ -32,13 +32,15 @@ SECTIONS = ("ingest", "search", "speedup")
 def run(config: Config, full: bool = False, corpus: Path | None = None, questions: int = 200,
         sections: tuple[str, ...] | None = None, engines: tuple[str, ...] = ("tantivy", "fts5"),
         fts5_max: int = 100_000, sizes: tuple[int, ...] | None = None, sample_index: Path | None = None,
-        vectors: bool = True) -> dict:
+        vectors: bool = True, keep: Path | None = None) -> dict:
     """All figures as one flat dict; `full` adds the 1M size, the whole corpus and the speed-up section.
 
     Search is measured for each keyword engine in `engines` (FTS5 only up to `fts5_max` chunks: its 1M
     build alone takes about 23 minutes on 2 cores); `sizes` overrides the sizes searched. `sample_index`
     (an index already built from the corpus) is copied for search instead of ingesting the sample;
-    `vectors=False` leaves out the vector-index comparison (flat against IVF), which no keyword change moves."""
+    `vectors=False` leaves out the vector-index comparison (flat against IVF), which no keyword change moves.
+    `keep` (a folder) keeps each size's synthetic index there, and a later run with the same `keep` reuses it
+    and its keyword indexes (their build figures are then left out): at 1M chunks building takes the most time."""
     corpus = Path(corpus or DEFAULT_CORPUS)
     if not corpus.is_file():
         raise ConfigError(f"benchmark corpus {corpus} not found", "pass --corpus FILE.jsonl (articles, one JSON per line)")
@@ -55,6 +57,8 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
     result: dict = {"mode": "full" if full else "quick", "machine": _machine(config), "date": time.strftime("%Y-%m-%d")}
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         work = Path(tmp)
+        kept = Path(keep) if keep else work
+        kept.mkdir(parents=True, exist_ok=True)
         sample = ingest_bench.sample_corpus(corpus, work / "sample.jsonl", None if full else 100)
         if "ingest" in sections or ("search" in sections and sample_index is None):  # search copies the sample
             _say(f"ingest: {sample.name} ...")
@@ -64,23 +68,29 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
             result.update(speedup_bench.run(corpus, golden, work, config))
         encoder = config.encoder()
         for size in sizes if "search" in sections else ():
-            _say(f"search: building {size:,} chunks ...")
-            target = work / f"index-{size}"
-            build_s = search_bench.build_synthetic(sample_index or work / "ingest-index", target, size)
+            target = kept / f"index-{size}"
             label = f"search.{_short(size)}"
-            result[f"{label}.build_s"] = round(build_s, 2)
+            reuse = keep is not None and search_bench.is_complete(target)
+            if reuse:
+                _say(f"search: reusing {target} ...")
+            else:
+                _say(f"search: building {size:,} chunks ...")
+                shutil.rmtree(target, ignore_errors=True)  # a build a kill interrupted: start again
+                build_s = search_bench.build_synthetic(sample_index or work / "ingest-index", target, size)
+                result[f"{label}.build_s"] = round(build_s, 2)
             if vectors:
                 result.update({f"{label}.{k}": v for k, v in search_bench.compare(target, encoder, asked).items()})
             for engine in engines:
                 if engine == "fts5" and size > fts5_max:
                     continue  # FTS5 at 1M: a 23-minute build, 3 s a query (docs/SCALING.md has the figures)
                 _say(f"search: {engine} keyword index of {size:,} chunks ...")
-                built = search_bench.build_keywords(target, engine)
+                built = search_bench.build_keywords(target, engine, measure=not reuse)
                 modes = ("hybrid", "dense") if engine == engines[0] else ("hybrid",)  # dense: one engine suffices
                 served = in_child(search_bench.serve_latency, str(target), config.with_overrides(
                     keyword_engine=engine, search_mode="hybrid"), asked, 60.0, modes)
                 result.update({f"{label}.{engine}.{k}": v for k, v in (built | served).items()})
-            shutil.rmtree(target)
+            if keep is None:
+                shutil.rmtree(target)
     return result
 
 

@@ -76,10 +76,30 @@ def build_synthetic(sample_dir: Path, target: Path, n_chunks: int, seed: int = 0
     return build_s
 
 
-def build_keywords(target: Path, engine: str) -> dict:
+def is_complete(target: Path) -> bool:
+    """Whether `target` holds a synthetic index `build_synthetic` finished (its manifest is written last)."""
+    try:
+        index = IndexDir.open(target)
+    except Exception:  # noqa: BLE001  (missing, half-written or damaged: built again)
+        return False
+    try:
+        return index.manifest().get("generation") == index.generation
+    finally:
+        index.close()
+
+
+def build_keywords(target: Path, engine: str, measure: bool = True) -> dict:
     """Build the keyword index of `engine` from the stored chunks (as an ingest would keep it); its wall and
-    CPU seconds and its size on disk per chunk."""
+    CPU seconds and its size on disk per chunk. `measure=False` (a kept index): bring it up to date only,
+    and report nothing."""
     index = IndexDir.open(target)
+    if not measure:
+        if engine == "fts5":
+            index.keywords("fts5")  # refilled only if the store was written without it
+        else:
+            index.keywords(engine, write=True)
+        index.close()
+        return {}
     n = max(1, index.store.counts()["chunks"])
     before = _disk(target)
     t0, c0 = time.perf_counter(), time.process_time()

@@ -43,6 +43,25 @@ def built(tmp_path, fake_encoder) -> Path:
     return tmp_path / "index"
 
 
+def test_query_words_weigh_as_fts5_asks_them(tmp_path, fake_encoder):
+    """A possessive asks for its name, not for the letter after the apostrophe (which FTS5 reads as a phrase
+    and a positions-free index would match in every chunk with any "'s"), and two query words that stem
+    alike count twice, as FTS5 scores each of its phrases."""
+    _write(tmp_path / "src", [(0, "Court", "Judge Kaplan ruled on the motion"),
+                              (1, "Markets", "The company's shares and its rival's shares fell"),
+                              (2, "Tech", "Companies report earnings; a chip maker grew")])
+    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, PLAN, keyword_engine="tantivy")
+    idx = IndexDir.open(tmp_path / "index")
+    try:
+        assert _docs(idx, "kaplan's") == {"https://n.example/0"}
+        engine = idx.keywords("tantivy")
+        once = dict((d, s) for _, d, s in engine.hits(["company", "chip"], 10, None, W))
+        twice = dict((d, s) for _, d, s in engine.hits(["company", "companies", "chip"], 10, None, W))
+        assert twice["https://n.example/2"] > once["https://n.example/2"]
+    finally:
+        idx.close()
+
+
 def test_add_edit_delete_follow_the_store(tmp_path, built, fake_encoder):
     idx = IndexDir.open(built)
     assert _docs(idx, "harbours") == {"https://n.example/0"}  # stemmed both ways

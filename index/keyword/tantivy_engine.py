@@ -1,36 +1,26 @@
 """The tantivy keyword engine: BM25 over chunks in a tantivy index beside the store (INDEX_DIR/keywords/).
 
-The index is derived data, like vectors.faiss: the SQLite store stays the source
-of truth, and `keywords.json` records the store generation the index reflects.
-The writer commits SQLite first, then tantivy, then that record, so after a crash
-the index is at most behind, never ahead in a way a reader could see: a missing,
-damaged or behind index is reconciled with the store by chunk id (and by each
-document's content hash, so an edited title is re-indexed) when it is opened,
-without re-embedding anything. Readers reload their searcher whenever the store
-generation moves, and every hit is checked against the store by the caller, so a
+Derived data, like vectors.faiss: the SQLite store stays the source of truth and
+`keywords.json` records the store generation the index reflects. The writer
+commits SQLite first, then tantivy, then that record, so after a crash the index
+is at most behind: a missing, damaged or behind index is reconciled with the store
+by chunk id and content hash when opened, without re-embedding. Readers reload
+when the store generation moves, and every hit is checked against the store, so a
 passage whose document is gone is never returned.
 
-What is searched, as in FTS5: the title, the passage and the meta line (outlet,
-domain, author, date in words and digits), scored the way FTS5 scores its three
-columns: as one text with one length, a title word counting TITLE_REPEATS times
-(FTS5's title weight 2). Scoring each field on its own with query-time boosts
-measured far worse on the dev set (keyword-only recall@10 0.875 against 0.922
-for the one text, FTS5 0.917): a word then saturates separately in a short title,
-so titles drowned the passages. The price: the weights are fixed when indexing
-(RankPlan's title/meta weights apply to FTS5 only; changing TITLE_REPEATS needs
-SCHEMA_VERSION bumped, which rebuilds the index from the store). Tokenising, spelled
-out to match FTS5's `porter unicode61 remove_diacritics 2`: split at anything not
-a letter or digit (names keep their letters, "O'Brien" is o + brien; numbers are
-digit runs, "2023-11-09" is 2023, 11, 09), tokens over 40 characters dropped,
-lower-cased, accents folded to ASCII, Snowball English stemming (Porter's
-successor: "companies" -> compani). No stop words at index time; queries drop
-theirs (qa.retrieve.terms). Only positions-free postings are kept (no phrase
-queries are asked), which keeps the index small.
-
-Filters (outlet or domain, topic, date range, kind) are exact-value fields
-matched inside the query with zero score. tantivy stores a field's length in one
-byte, so its BM25 is close to, not equal to, exact BM25 (top-10 agreement ~0.9).
-This is the only module that imports tantivy; it never writes the store.
+Indexed as FTS5 indexes it (docs/SCALING.md has the measurements behind each
+choice): title, passage and meta line as one text with one length, the title
+added TITLE_REPEATS times (FTS5's title weight 2; separate fields with query-time
+boosts measured far worse). Tokens: split at anything not a letter or digit
+("O'Brien" is o + brien, "2023-11-09" is 2023, 11, 09), over 40 characters dropped,
+lower-cased, accents folded, Snowball English stemming; no stop words at index
+time (queries drop theirs, qa.retrieve.terms); postings without positions. A query
+word splitting at an apostrophe keeps its longer parts ("kaplan's" -> kaplan: FTS5
+asks the phrase "kaplan s"; without positions the lone "s" would match nearly
+every chunk), and a token that several query words stem to counts that many times,
+as FTS5 scores each of its phrases. Filters are exact-value fields matched inside
+the query with zero score. tantivy stores a length in one byte, so its BM25 is close
+to, not equal to, exact BM25. The only module that imports tantivy.
 """
 from __future__ import annotations
 
@@ -52,6 +42,7 @@ from index.document import Document
 from index.errors import IndexBusy
 from index.folder import KEYWORDS_NAME, KEYWORDS_RECORD
 from index.keyword.fields import meta_text
+from index.keyword.reconcile import reconcile
 
 FOLDER = KEYWORDS_NAME
 RECORD = KEYWORDS_RECORD
@@ -84,6 +75,10 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_unsigned_field("day", indexed=True, fast=True)  # yyyymmdd of the publication date
     return sb.build()
+
+
+def _weighted(query: Query, times: int) -> Query:
+    return Query.boost_query(query, float(times)) if times > 1 else query
 
 
 def stamp(content_hash: str) -> int:
@@ -204,27 +199,11 @@ class TantivyKeywords:
             self.put(doc, chunks)
 
     def catch_up(self) -> int:
-        """Reconcile with the store by chunk id and content hash; returns the chunks (re)indexed."""
-        generation = self.store.generation()
-        if self.generation == generation:
+        """Reconcile with the store (index.keyword.reconcile); returns the chunks (re)indexed."""
+        if self.generation == self.store.generation():
             return 0
         self._index.reload()
-        want = self.store.chunk_stamps()
-        have = self.indexed()
-        stale = [i for i, s in have.items() if want.get(i) != s]
-        missing = {i for i, s in want.items() if have.get(i) != s}
-        docs = self.store.chunk_docs(sorted(missing))
-        self.remove(stale)
-        added = 0
-        for doc_id in sorted(set(docs.values())):
-            doc = self.store.document(doc_id)
-            spans = [(i, text) for i, text in self.store.chunk_texts(doc_id) if i in missing]
-            self.put(doc, spans)
-            added += len(spans)
-        self.commit(generation)
-        if stale or added:
-            log.info("newsdesk: keyword index caught up with the store (%d removed, %d indexed)", len(stale), added)
-        return added
+        return reconcile(self, self.store)
 
     def indexed(self) -> dict[int, int]:
         """chunk_id -> stamp of every indexed chunk (read once per catch-up, so its cost is one pass)."""
@@ -310,10 +289,17 @@ class TantivyKeywords:
         return self._search(self._index.searcher(), terms, limit, self._filters(filters))
 
     def _search(self, searcher, terms, limit, where: list[Query]) -> list[tuple[int, float]]:
-        tokens = list(dict.fromkeys(t for term in terms for t in self._analyzer.analyze(term)))
-        if not tokens or limit < 1:
+        counts: dict[str, int] = {}
+        for term in terms:
+            tokens = self._analyzer.analyze(term)
+            if len(tokens) > 1:  # "kaplan's": the part left of the apostrophe carries the word
+                tokens = [t for t in tokens if len(t) > 1 or t.isdigit()] or tokens
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+        if not counts or limit < 1:
             return []
-        text = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, "text", t)) for t in tokens])
+        text = Query.boolean_query([(Occur.Should, _weighted(Query.term_query(self.schema, "text", t), n))
+                                    for t, n in counts.items()])
         query = Query.boolean_query([(Occur.Must, text)] + [(Occur.Must, f) for f in where])
         hits = searcher.search(query, limit, count=False).hits
         ids = searcher.fast_field_values("chunk_id", [a for _, a in hits])
