@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import index.embed
+import qa.config
 import qa.retrieve.retriever
 from tests.fakes import HashingEncoder
 from ui.cli import main
@@ -21,4 +22,5 @@ def _fake_encoder(*args, **kwargs) -> HashingEncoder:
 
 if __name__ == "__main__":
     index.embed.Encoder = qa.retrieve.retriever.Encoder = _fake_encoder
+    qa.config.Config.encoder = lambda self, cls=None: HashingEncoder()  # Retriever.open, eval
     sys.exit(main())

@@ -199,3 +199,22 @@ def test_keyword_engine_is_a_validated_choice(tmp_path):
     assert load_config(good).rank_plan().keyword_engine == "fts5"
     with pytest.raises(ConfigError, match="lucene"):
         load_config(bad)
+
+
+def test_eval_compares_engines_in_one_run(tmp_path, built):
+    """`newsdesk eval --engines tantivy,fts5` asks the same questions of both engines: one JSON object keyed
+    by engine; an unknown engine is one clear error line, before anything is loaded."""
+    golden = tmp_path / "golden.jsonl"
+    golden.write_text(json.dumps({"id": "q1", "question": "Which council voted on the harbour budget?",
+                                  "evidence": ["https://n.example/0"]}) + "\n")
+    env = dict(__import__("os").environ, PYTHONPATH=str(ROOT))
+    env.pop("NEWSDESK_CONFIG", None)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "tests.fake_cli", "eval", str(golden), "--index",  # noqa: E731
+                                     str(built), *a], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    result = run("--engines", "tantivy,fts5", "--json", "--mode", "keyword")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"tantivy", "fts5"}
+    assert all(r["recall@5"] == 1.0 and r["keyword_engine"] == name for name, r in report.items())
+    bad = run("--engines", "tantivy,lucene")
+    assert bad.returncode == 2 and "'lucene' is not a keyword engine" in bad.stderr and "Traceback" not in bad.stderr

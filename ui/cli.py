@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=MODES, help="ranking signals (default: search_mode, hybrid)")
     p.add_argument("--no-cues", action="store_true", help="ignore outlets and dates named in questions")
     p.add_argument("--misses", type=int, default=0, metavar="N", help="also list N questions that missed evidence")
+    p.add_argument("--engines", metavar="ENGINE,...", help="compare keyword engines on the same questions, e.g. "
+                   "tantivy,fts5 (each built from the store if the index lacks it; default: keyword_engine)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--answers", action="store_true", help="judge the answers instead of retrieval: accuracy by type "
                    "(Yes/No by the first word, others by containing the gold answer), abstentions, citation precision, "

@@ -16,31 +16,64 @@ from qa.evaluate.metrics import MRR_DEPTH, NDCG_DEPTH, Report, Scores
 
 
 def run_eval(args: argparse.Namespace, config: Config) -> int:
-    """Run the eval command for parsed `args` (golden, k, mode, no_cues, misses, json; answers, answerer, limit)."""
+    """Run the eval command for parsed `args` (golden, k, mode, no_cues, misses, json, engines; answers,
+    answerer, limit). With several keyword `engines` the same questions are asked of each in turn, one
+    table (or one JSON object keyed by engine) for all."""
     if getattr(args, "answers", False):
         return run_answer_eval(args, config)
     from qa.evaluate.golden import load_golden
-    from qa.evaluate.metrics import evaluate
-    from qa.retrieve.retriever import Retriever
 
     ks = _ks(args.k)
+    engines = _engines(getattr(args, "engines", None))
     questions = load_golden(args.golden)  # before the slow model load: a bad file fails fast
     config = replace(config, search_mode=args.mode or config.search_mode,
                      news_cues=config.news_cues and not args.no_cues)
+    if not engines:
+        report = _evaluate(config, questions, ks)
+        if args.json:
+            print(json.dumps(report.to_dict() | {"mode": config.search_mode, "news_cues": config.news_cues}))
+            return 0
+        print(_table(report, ks, config))
+        _print_misses(report, ks, args.misses)
+        return 0
+    reports = {name: _evaluate(replace(config, keyword_engine=name), questions, ks) for name in engines}
+    if args.json:
+        print(json.dumps({name: r.to_dict() | {"mode": config.search_mode, "news_cues": config.news_cues,
+                                               "keyword_engine": name} for name, r in reports.items()}))
+        return 0
+    for name, report in reports.items():
+        print(f"keyword engine {name}\n{_table(report, ks, config)}\n")
+        _print_misses(report, ks, args.misses)
+    return 0
+
+
+def _evaluate(config: Config, questions, ks: tuple[int, ...]) -> Report:
+    from qa.evaluate.metrics import evaluate
+    from qa.retrieve.retriever import Retriever
+
     retriever = Retriever.open(config.index_dir, config)
     try:
         retriever.search("warm up the model", k=1)  # the first query loads the model: keep it out of the latency
-        report = evaluate(retriever, questions, ks)
+        return evaluate(retriever, questions, ks)
     finally:
         retriever.close()
-    if args.json:
-        print(json.dumps(report.to_dict() | {"mode": config.search_mode, "news_cues": config.news_cues}))
-        return 0
-    print(_table(report, ks, config))
-    for miss in report.misses(ks[min(1, len(ks) - 1)])[: args.misses]:
+
+
+def _print_misses(report: Report, ks: tuple[int, ...], count: int) -> None:
+    for miss in report.misses(ks[min(1, len(ks) - 1)])[:count]:
         print(f"\n{miss.id} ({miss.type or 'untyped'}): {', '.join(e for e in miss.evidence if e not in miss.returned)}"
               f" not found; got {', '.join(list(dict.fromkeys(miss.returned))[:5])}")
-    return 0
+
+
+def _engines(text: str | None) -> tuple[str, ...]:
+    from index.keyword import ENGINES
+
+    names = tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
+    for name in names:
+        if name not in ENGINES:
+            raise QueryError(f"--engines {text!r}: {name!r} is not a keyword engine",
+                             f"choose from {', '.join(ENGINES)}, e.g. --engines tantivy,fts5")
+    return names
 
 
 def _ks(text: str) -> tuple[int, ...]:
