@@ -151,6 +151,7 @@ class MilvusIndex:
             raise ConfigError("backend: milvus needs pymilvus, which is not installed",
                               "pip install 'newsdesk[milvus]', or set backend: local") from None
         self.target, self.store, self.dim = target, store, dim
+        self._dirty = False  # the record was marked unknown by this writer and not yet committed
         auth = {"token": target.token} if target.token else \
             {"user": target.user, "password": target.password or ""} if target.user else {}
         try:
@@ -214,23 +215,37 @@ class MilvusIndex:
         value = self._recorded().get("generation")
         return value if isinstance(value, int) else -1
 
+    def _record(self, generation: int) -> None:
+        self.store.set_meta(**{RECORD_KEY: json.dumps({"uri": self.target.uri, "collection": self.target.collection,
+                                                       "generation": generation})})
+
+    def _writing(self) -> None:
+        """Mark the record unknown before the collection changes: rows upserted for a batch that a crash keeps
+        from committing would otherwise hide behind a record equal to the store's generation."""
+        if not self._dirty:
+            self._record(-1)
+            self._dirty = True
+
     def commit(self, generation: int) -> None:
         """Flush, then record `generation` in the store: the record never runs ahead of the collection."""
         self.client.flush(self.target.collection)
-        self.store.set_meta(**{RECORD_KEY: json.dumps({"uri": self.target.uri, "collection": self.target.collection,
-                                                       "generation": generation})})
+        self._record(generation)
+        self._dirty = False
 
     # -- writing -----------------------------------------------------------------------
     def put(self, docs: Sequence[tuple[Document, Sequence[tuple[int, str]]]], vectors: dict[int, np.ndarray]) -> None:
         """Upsert the rows of `docs` ((document, [(chunk id, text)])) with `vectors` by chunk id, then flush:
         called before the store commits them."""
         rows = [r for doc, chunks in docs for r in rows_of(doc, chunks, [vectors[i] for i, _ in chunks])]
+        self._writing()
         for lo in range(0, len(rows), UPSERT_ROWS):
             self.client.upsert(self.target.collection, rows[lo:lo + UPSERT_ROWS])
         self.client.flush(self.target.collection)
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
         ids = [int(i) for i in chunk_ids]
+        if ids:
+            self._writing()
         for lo in range(0, len(ids), 10_000):
             self.client.delete(self.target.collection, ids=ids[lo:lo + 10_000])
 
