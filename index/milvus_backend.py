@@ -145,10 +145,11 @@ class MilvusIndex:
 
     def __init__(self, target: MilvusTarget, store, dim: int, write: bool = False) -> None:
         try:
+            import snowballstemmer  # noqa: F401  (analyze's; missing, it would fail at the first write)
             from pymilvus import MilvusClient
             from pymilvus.exceptions import MilvusException
         except ImportError:
-            raise ConfigError("backend: milvus needs pymilvus, which is not installed",
+            raise ConfigError("backend: milvus needs pymilvus and snowballstemmer, which are not installed",
                               "pip install 'newsdesk[milvus]', or set backend: local") from None
         self.target, self.store, self.dim = target, store, dim
         self._dirty = False  # the record was marked unknown by this writer and not yet committed

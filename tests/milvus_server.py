@@ -23,8 +23,9 @@ def _missing() -> str | None:
     try:
         import milvus_lite  # noqa: F401
         import pymilvus  # noqa: F401
+        import snowballstemmer  # noqa: F401
     except ImportError as exc:
-        return f"pymilvus or milvus-lite is not installed ({exc}): pip install 'newsdesk[milvus]'"
+        return f"pymilvus, milvus-lite or snowballstemmer is not installed ({exc}): pip install 'newsdesk[milvus]'"
     return None
 
 
