@@ -39,7 +39,7 @@ from typing import Iterator
 
 import numpy as np
 
-from index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, IndexRefused
+from index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, IndexRefused, IndexUnwritable
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.folder import MANIFEST_NAME, VECTORS_NAME, check_folder, claim, corrupt_store, os_error, storage_error
 from index.folder import write_lock  # also re-exported: where writers have always found it
@@ -245,8 +245,8 @@ class IndexDir:
                 try:
                     with write_lock(self.path):
                         self._milvus.catch_up()
-                except IndexBusy:
-                    pass
+                except (IndexBusy, IndexUnwritable):
+                    pass  # a running ingest catches it up; a read-only folder is searched as it is (hits are joined)
         return self._milvus
 
     def manifest(self) -> dict:

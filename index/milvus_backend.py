@@ -32,6 +32,7 @@ import json
 import logging
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -39,7 +40,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from index.document import Document
-from index.errors import ConfigError, IndexMismatch, IndexUnwritable
+from index.errors import BackendUnavailable, ConfigError, IndexMismatch
 from index.keyword.fields import meta_text
 
 VECTOR_INDEXES = ("FLAT", "HNSW", "IVF_FLAT", "IVF_SQ8", "AUTOINDEX")
@@ -134,6 +135,19 @@ def expression(filters) -> str:
     return " and ".join(parts)
 
 
+@contextmanager
+def _answering(target: MilvusTarget, doing: str):
+    """Milvus's own errors (server down, wrong credentials, a collection released by a restart) as one line."""
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        yield
+    except MilvusException as exc:
+        raise BackendUnavailable(f"Milvus at {target.uri} failed to {doing} collection {target.collection!r} "
+                                 f"({exc.message})", "check that the server runs and milvus.uri and the credentials "
+                                 "in the config (or $NEWSDESK_MILVUS_*), then run the command again") from None
+
+
 class MilvusIndex:
     """The vector and keyword sides of one index in a Milvus collection, kept in step with its `Store`.
 
@@ -147,7 +161,6 @@ class MilvusIndex:
         try:
             import snowballstemmer  # noqa: F401  (analyze's; missing, it would fail at the first write)
             from pymilvus import MilvusClient
-            from pymilvus.exceptions import MilvusException
         except ImportError:
             raise ConfigError("backend: milvus needs pymilvus and snowballstemmer, which are not installed",
                               "pip install 'newsdesk[milvus]', or set backend: local") from None
@@ -155,12 +168,9 @@ class MilvusIndex:
         self._dirty = False  # the record was marked unknown by this writer and not yet committed
         auth = {"token": target.token} if target.token else \
             {"user": target.user, "password": target.password or ""} if target.user else {}
-        try:
+        with _answering(target, "open"):
             self.client = MilvusClient(uri=target.uri, timeout=30, **auth)
             self._ensure_collection()
-        except MilvusException as exc:
-            raise IndexUnwritable(f"Milvus at {target.uri} refused collection {target.collection!r} ({exc.message})",
-                                  "check milvus.uri and the credentials in the config, and that the server runs") from None
         if write:
             store.drop_fts5()  # one keyword side is kept: the FTS5 rows would cost ~3 KB a chunk
 
@@ -229,7 +239,8 @@ class MilvusIndex:
 
     def commit(self, generation: int) -> None:
         """Flush, then record `generation` in the store: the record never runs ahead of the collection."""
-        self.client.flush(self.target.collection)
+        with _answering(self.target, "flush"):
+            self.client.flush(self.target.collection)
         self._record(generation)
         self._dirty = False
 
@@ -239,26 +250,29 @@ class MilvusIndex:
         called before the store commits them."""
         rows = [r for doc, chunks in docs for r in rows_of(doc, chunks, [vectors[i] for i, _ in chunks])]
         self._writing()
-        for lo in range(0, len(rows), UPSERT_ROWS):
-            self.client.upsert(self.target.collection, rows[lo:lo + UPSERT_ROWS])
-        self.client.flush(self.target.collection)
+        with _answering(self.target, "write to"):
+            for lo in range(0, len(rows), UPSERT_ROWS):
+                self.client.upsert(self.target.collection, rows[lo:lo + UPSERT_ROWS])
+            self.client.flush(self.target.collection)
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
         ids = [int(i) for i in chunk_ids]
         if ids:
             self._writing()
-        for lo in range(0, len(ids), 10_000):
-            self.client.delete(self.target.collection, ids=ids[lo:lo + 10_000])
+        with _answering(self.target, "delete from"):
+            for lo in range(0, len(ids), 10_000):
+                self.client.delete(self.target.collection, ids=ids[lo:lo + 10_000])
 
     def indexed(self) -> dict[int, int]:
         """chunk_id -> stamp of every row (one pass, read at catch-up)."""
         logging.getLogger("pymilvus").setLevel(logging.ERROR)  # milvus-lite has no server timestamp; it says so each time
-        it = self.client.query_iterator(self.target.collection, batch_size=SEARCH_LIMIT, filter="",
-                                        output_fields=["stamp"])
         out: dict[int, int] = {}
-        while batch := it.next():
-            out.update((int(r["chunk_id"]), int(r["stamp"])) for r in batch)
-        it.close()
+        with _answering(self.target, "read"):
+            it = self.client.query_iterator(self.target.collection, batch_size=SEARCH_LIMIT, filter="",
+                                            output_fields=["stamp"])
+            while batch := it.next():
+                out.update((int(r["chunk_id"]), int(r["stamp"])) for r in batch)
+            it.close()
         return out
 
     def catch_up(self) -> int:
@@ -301,9 +315,10 @@ class MilvusIndex:
     def search(self, query: np.ndarray, limit: int, filters=None) -> list[tuple[int, float]]:
         """(chunk_id, inner product) of the `limit` nearest rows inside `filters`, best first. Ids are not
         checked against the store (ranking joins them to it)."""
-        found = self.client.search(self.target.collection, data=[np.asarray(query, np.float32).ravel().tolist()],
-                                   anns_field="dense", limit=min(limit, SEARCH_LIMIT), filter=expression(filters),
-                                   output_fields=[], search_params={"metric_type": "IP"})
+        with _answering(self.target, "search"):
+            found = self.client.search(self.target.collection, data=[np.asarray(query, np.float32).ravel().tolist()],
+                                       anns_field="dense", limit=min(limit, SEARCH_LIMIT), filter=expression(filters),
+                                       output_fields=[], search_params={"metric_type": "IP"})
         return [(int(h["chunk_id"]), float(h["distance"])) for h in found[0]]
 
     def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters=None,
@@ -318,8 +333,10 @@ class MilvusIndex:
             asked = [n for n, (_, lim) in enumerate(queries) if lim == limit and texts[n] and lim > 0]
             if not asked:
                 continue
-            found = self.client.search(self.target.collection, data=[texts[n] for n in asked], anns_field="sparse",
-                                       limit=min(limit, SEARCH_LIMIT), filter=where, output_fields=[], search_params={"metric_type": "BM25"})
+            with _answering(self.target, "search"):
+                found = self.client.search(self.target.collection, data=[texts[n] for n in asked],
+                                           anns_field="sparse", limit=min(limit, SEARCH_LIMIT), filter=where,
+                                           output_fields=[], search_params={"metric_type": "BM25"})
             for n, hits in zip(asked, found):
                 # milvus-lite reports BM25 scores negated (best is most negative); a cluster, positive
                 tops[n] = [(int(h["chunk_id"]), abs(float(h["distance"]))) for h in hits]

@@ -48,8 +48,10 @@ def write_pending(index: IndexDir, pending: list[Pending], encoder: Encoder,
     """Embed and commit every pending file's documents; returns (chunks written, texts embedded)."""
     total = sum(len(chunks) for item in pending for _, chunks in item.docs)
     done = written = embedded = 0
-    if index.milvus(write=True) is None:  # either side is caught up with the store before this run's first batch
+    if index.milvus_target is None:  # either side is caught up with the store before this run's first batch
         index.keywords(write=True)
+    else:
+        index.milvus(write=True)  # None until the first batch gives the index its dimension
     for batch, size in _batches(_units(pending)):
         w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
         written, embedded, done = written + w, embedded + e, done + size

@@ -167,3 +167,17 @@ def test_the_environment_wins_over_the_file(monkeypatch):
     monkeypatch.setenv("NEWSDESK_MILVUS_URI", "milvus.internal")
     with pytest.raises(ConfigError, match="milvus.uri"):
         config.milvus_target()
+
+
+def test_a_server_that_does_not_answer_is_named_in_one_line(tmp_path, fake_encoder, milvus_server):
+    from index.errors import BackendUnavailable
+    from tests.milvus_server import _free_port
+
+    ingest([_write(tmp_path / "src", ARTICLES[:1])], tmp_path / "idx", fake_encoder, PLAN)
+    nowhere = MilvusTarget(uri=f"http://127.0.0.1:{_free_port()}")
+    idx = IndexDir.open(tmp_path / "idx", milvus=nowhere)
+    try:
+        with pytest.raises(BackendUnavailable, match=f"Milvus at {nowhere.uri}.*check that the server runs"):
+            Retriever(idx, fake_encoder).search("harbour", k=1)
+    finally:
+        idx.close()
