@@ -2,7 +2,8 @@
 
 The retriever embeds the question with the same model the index was built with,
 searches the vector index and the keyword index (both inside any metadata
-filter), lets `qa.retrieve.hybrid` fuse them per article with the question's news cues,
+filter; with backend: milvus both are one Milvus collection, the filters its
+expressions), lets `qa.retrieve.hybrid` fuse them per article with the question's news cues,
 and joins each hit with its document's citation fields. It never writes to the index.
 """
 from __future__ import annotations
