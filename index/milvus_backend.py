@@ -10,12 +10,11 @@ chunk, keyed by the chunk id (the store's int64):
     outlets, topics (ARRAY of lower-cased VARCHAR), kind (VARCHAR), day (INT64 yyyymmdd, 0: undated)
 
 Documents and passage text stay in the store (SQLite here; PostgreSQL on a cluster), the
-source of truth. The terms are analysed by newsdesk (letters and digits, lower-cased, accents
-folded, Snowball English stems, as the tantivy engine does), so milvus-lite, whose analyser
-only splits and lower-cases, and a cluster index the same tokens.
+source of truth. The terms are analysed by newsdesk (index.milvus_rows), so milvus-lite and a
+cluster index the same tokens.
 
-Write protocol (index.writer): a batch's rows are upserted and flushed before the store's
-transaction makes its documents visible; chunks the transaction dropped are deleted after
+Write protocol (index.writer): the store's record of the collection is marked unknown, a batch's
+rows are upserted and flushed before the store's transaction makes its documents visible; chunks the transaction dropped are deleted after
 it; then the store records the generation the collection reflects. A reader joins every hit
 to the store and drops chunks it does not hold, so a crash at any point shows neither a
 document without its passages nor a passage without its document. `catch_up` (at an
@@ -30,27 +29,20 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from index.document import Document
 from index.errors import BackendUnavailable, ConfigError, IndexMismatch
-from index.keyword.fields import meta_text
+from index.milvus_rows import MAX_VALUE_BYTES, MAX_VALUES, analyze, expression, rows_of
 
 VECTOR_INDEXES = ("FLAT", "HNSW", "IVF_FLAT", "IVF_SQ8", "AUTOINDEX")
 RECORD_KEY = "milvus"  # store meta: {"uri", "collection", "generation"} the collection reflects
-MAX_TERMS_BYTES = 60_000  # under Milvus's 65,535-byte VARCHAR
-MAX_VALUES, MAX_VALUE_BYTES = 4096, 1024  # Milvus's ARRAY capacity; a longer outlet or topic is cut
 UPSERT_ROWS = 1000  # rows per upsert call: well under gRPC's 64 MB message limit at 384 dimensions
 SEARCH_LIMIT = 16_384  # Milvus's cap on limit
-_WORD = re.compile(r"[^\W_]+")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 log = logging.getLogger("newsdesk.index")
 
@@ -71,70 +63,6 @@ class MilvusTarget:
     vector_index: str = "FLAT"
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer  # the Snowball English stemmer tantivy's "english" filter runs (Porter2)
-
-    return snowballstemmer.stemmer("english")
-
-
-def analyze(text: str) -> list[str]:
-    """The keyword tokens of `text`: words of letters and digits (under 40 bytes), lower-cased, accents
-    folded, stemmed."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return _stemmer().stemWords([w for w in _WORD.findall(folded) if len(w.encode()) < 40])
-
-
-def stamp(content_hash: str) -> int:
-    return int(content_hash[:15], 16)
-
-
-def _day(date: str | None) -> int:
-    m = _DATE.match(date or "")
-    return int("".join(m.groups())) if m else 0
-
-
-def _values(items: Iterable[str | None]) -> list[str]:
-    out = sorted({v.lower().encode()[:MAX_VALUE_BYTES].decode("utf-8", "ignore") for v in items if v})
-    return out[:MAX_VALUES]
-
-
-def rows_of(doc: Document, chunks: Sequence[tuple[int, str]], vectors: np.ndarray) -> list[dict]:
-    """One collection row per (chunk id, text) of `doc`, with its vector."""
-    head = " ".join(analyze(doc.title))
-    meta = " ".join(analyze(meta_text(doc)))
-    common = {"stamp": stamp(doc.content_hash), "outlets": _values((doc.outlet, doc.outlet_domain)),
-              "topics": _values(doc.topics), "kind": doc.kind, "day": _day(doc.published)}
-    rows = []
-    for (chunk_id, text), vec in zip(chunks, vectors):
-        terms = " ".join((head, head, " ".join(analyze(text)), meta)).encode()[:MAX_TERMS_BYTES]
-        rows.append({"chunk_id": int(chunk_id), "terms": terms.decode("utf-8", "ignore"),
-                     "dense": np.asarray(vec, np.float32).tolist(), **common})
-    return rows
-
-
-def _literal(value: str) -> str:
-    """A Milvus string literal: double-quoted, with the escapes both milvus-lite and Milvus read."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
-
-
-def expression(filters) -> str:
-    """The Milvus filter expression of an `index.store.Filters` ("" for none). Values are quoted and escaped
-    (milvus-lite has no template parameters), so a quote in an outlet name is only a quote."""
-    if not filters:
-        return ""
-    parts = []
-    for name, values in (("outlets", filters.outlets), ("topics", filters.topics)):
-        if values:
-            parts.append(f"ARRAY_CONTAINS_ANY({name}, [{', '.join(_literal(v.lower()) for v in values)}])")
-    if getattr(filters, "kinds", ()):
-        parts.append(f"kind in [{', '.join(_literal(k) for k in filters.kinds)}]")
-    if filters.date_from or filters.date_to:  # undated rows (day 0) never match a range
-        parts.append(f"day >= {max(1, _day(filters.date_from))} and day <= {_day(filters.date_to) or 99_991_231}")
-    return " and ".join(parts)
-
-
 @contextmanager
 def _answering(target: MilvusTarget, doing: str):
     """Milvus's own errors (server down, wrong credentials, a collection released by a restart) as one line."""
@@ -152,7 +80,7 @@ class MilvusIndex:
     """The vector and keyword sides of one index in a Milvus collection, kept in step with its `Store`.
 
     `search` is the dense side (as `VectorIndex.search`, with the filters inside Milvus), `hits_many`
-    the keyword side (as the keyword engines'); `update` and `commit` follow the writer's batches.
+    the keyword side (as the keyword engines'); `put`, `remove` and `commit` follow the writer's batches.
     """
 
     name = "milvus"

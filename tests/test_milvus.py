@@ -15,7 +15,8 @@ from index.chunk import ChunkPlan
 from index.errors import ConfigError
 from index.ingest import ingest
 from index.layout import IndexDir
-from index.milvus_backend import MilvusTarget, analyze, expression, rows_of
+from index.milvus_backend import MilvusTarget
+from index.milvus_rows import analyze, expression, rows_of
 from index.store import Filters
 from qa.config import Config, _validated
 from qa.retrieve.retriever import Retriever
