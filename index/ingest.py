@@ -32,6 +32,7 @@ from index.errors import ParseError
 from index.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim, finish_interrupted_swap
 from index.folder import storage_error, swap_in
 from index.layout import IndexDir, write_lock
+from index.milvus_backend import MilvusTarget
 from index.parallel import Runner, Serial
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover
 from index.parse.source import NotRegular, Oversized, read_regular
@@ -64,7 +65,7 @@ class IngestReport:
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
            sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
            index_type: str | None = None, keyword_engine: str | None = None, uploads: bool = False,
-           wait: float = 0.0, runner: Runner | None = None) -> IngestReport:
+           wait: float = 0.0, runner: Runner | None = None, milvus: MilvusTarget | None = None) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
     `rebuild=True` builds a fresh index inside the old one (for a model or format
@@ -75,17 +76,18 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
     (add, never replace another source's document). `wait` is how many seconds to
     wait for another writer before giving up with `IndexBusy`. `runner` says where
     parsing, chunking and embedding run (`index.parallel`: serial by default, a
-    process pool, or Ray); the planning and the writes stay here either way.
+    process pool, or Ray); the planning and the writes stay here either way. `milvus`
+    (backend: milvus) writes vectors and keywords to that collection instead of the folder.
     """
     paths, index_dir = [Path(p) for p in paths], Path(index_dir)
     runner = runner or Serial()
     check_overlap(index_dir, paths)
     try:
         if rebuild:
-            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, keyword_engine, wait, runner)
+            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, keyword_engine, wait, runner, milvus)
         check_folder(index_dir)  # before the lock file is written into it
         return _update(paths, index_dir, encoder, plan, sync, progress, index_type, keyword_engine, uploads,
-                       wait, runner)
+                       wait, runner, milvus)
     except (sqlite3.Error, OSError) as exc:
         error = storage_error(index_dir, exc)  # read-only, disk full, locked: said as such, not "damaged"
         if error is exc:
@@ -95,13 +97,13 @@ def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
 
 def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPlan, sync: bool,
             progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None, uploads: bool,
-            wait: float, runner: Runner) -> IngestReport:
+            wait: float, runner: Runner, milvus: MilvusTarget | None = None) -> IngestReport:
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
     with write_lock(index_dir, wait):
         finish_interrupted_swap(index_dir)  # a rebuild died in its swap: its complete index goes in first
-        index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type, keyword_engine)
+        index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type, keyword_engine, milvus)
         try:
             counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads, runner)
             if sync:
@@ -109,8 +111,8 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
             warnings = [str(e) for e in skipped] + warnings
             embedder = runner.embedder(encoder, lambda: _to_embed(index, pending))
             written, embedded = write_pending(index, pending, embedder, progress)
-            if written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt:
-                index.save()
+            if milvus is None and (written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt):
+                index.save()  # with Milvus, vectors.faiss is left behind: a later local open rebuilds it
             totals = index.store.counts()
         finally:
             index.close()
@@ -121,7 +123,7 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
              progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None, wait: float,
-             runner: Runner) -> IngestReport:
+             runner: Runner, milvus: MilvusTarget | None = None) -> IngestReport:
     """A fresh index built in `target/.rebuild` from `paths` and the old index's uploads, then swapped in.
 
     Refused for a folder holding files newsdesk did not write; only the index's own
@@ -134,11 +136,11 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
         finish_interrupted_swap(target)  # an earlier rebuild died in its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
         report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type,
-                        keyword_engine=keyword_engine, runner=runner)
+                        keyword_engine=keyword_engine, runner=runner, milvus=milvus)
         uploads = target / UPLOADS_NAME
         if uploads.is_dir() and any(uploads.iterdir()):
             report = _merged(report, ingest([uploads], fresh, encoder, plan, progress=progress, uploads=True,
-                                            keyword_engine=keyword_engine, runner=runner))
+                                            keyword_engine=keyword_engine, runner=runner, milvus=milvus))
         swap_in(target, fresh)
     return report
 

@@ -39,11 +39,12 @@ from typing import Iterator
 
 import numpy as np
 
-from index.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexRefused
+from index.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, IndexRefused, IndexUnwritable
 from index.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.folder import MANIFEST_NAME, VECTORS_NAME, check_folder, claim, corrupt_store, os_error, storage_error
-from index.folder import write_lock  # noqa: F401  (re-exported: where writers have always found it)
+from index.folder import write_lock  # also re-exported: where writers have always found it
 from index.keyword import DEFAULT_ENGINE, open_engine
+from index.milvus_backend import MilvusIndex, MilvusTarget
 from index.store import DB_NAME, FORMAT_VERSION, Store
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -54,17 +55,20 @@ log = logging.getLogger("newsdesk.index")
 class IndexDir:
     """Open with `IndexDir.open` (read) or `IndexDir.create_or_open` (ingest)."""
 
-    def __init__(self, path: Path, store: Store) -> None:
+    def __init__(self, path: Path, store: Store, milvus: MilvusTarget | None = None) -> None:
         self.path = path
         self.store = store
+        self.milvus_target = milvus  # backend: milvus (index.milvus_backend); None: vectors.faiss and keywords here
+        self._milvus: MilvusIndex | None = None
         self._vectors: VectorIndex | None = None
         self.vectors_rebuilt = False  # the vector file was missing, stale or damaged: an ingest should save
         self._seen = _Seen.now(path)
         self._keywords: tuple[str, bool, object] | None = None  # (engine, for writing, the engine object)
 
     @classmethod
-    def open(cls, path: Path | str, model_id: str | None = None) -> "IndexDir":
-        """Open an existing index; `model_id` (the configured model) must match the one it was built with.
+    def open(cls, path: Path | str, model_id: str | None = None, milvus: MilvusTarget | None = None) -> "IndexDir":
+        """Open an existing index; `model_id` (the configured model) must match the one it was built with;
+        `milvus` (backend: milvus) serves its vectors and keywords from that collection.
 
         Raises `IndexCorrupt` when the store is damaged (see the module docstring).
         """
@@ -74,7 +78,7 @@ class IndexDir:
         if not (path / DB_NAME).is_file():
             raise IndexMissing(f"no index at {path}", f"run `newsdesk ingest FOLDER --index {path}` first")
         store = _open_store(path)
-        index = cls(path, store)
+        index = cls(path, store, milvus)
         with _closed_on_error(store, path):
             if "model" not in store.meta():  # created by an ingest that stopped before its first commit
                 raise IndexMissing(f"the index at {path} is empty (its first ingest did not finish)",
@@ -85,7 +89,7 @@ class IndexDir:
 
     @classmethod
     def create_or_open(cls, path: Path | str, model_id: str, index_type: str | None = None,
-                       keyword_engine: str | None = None) -> "IndexDir":
+                       keyword_engine: str | None = None, milvus: MilvusTarget | None = None) -> "IndexDir":
         """Open (or start) an index for writing; `index_type` (auto, flat, ivf-sq8) and `keyword_engine`
         (tantivy, fts5) are remembered."""
         path = Path(path)
@@ -100,7 +104,7 @@ class IndexDir:
             if "model" not in store.meta():
                 store.set_meta(model=model_id, format_version=FORMAT_VERSION, generation=0,
                                created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-            index = cls(path, store)
+            index = cls(path, store, milvus)
             index.check(model_id)
             if index_type is not None:
                 store.set_meta(index_type=index_type)
@@ -152,6 +156,9 @@ class IndexDir:
             if self._keywords is not None:  # it reads the old store (FTS5) or the old keywords/ folder (tantivy)
                 self._keywords[2].close()
                 self._keywords = None
+            if self._milvus is not None:  # it joins hits to the old store
+                self._milvus.close()
+                self._milvus = None
         self._seen = seen
         if self._vectors is not None and self.manifest().get("generation") == self.generation:
             self._vectors = None
@@ -224,6 +231,24 @@ class IndexDir:
             self._keywords = (name, write, open_engine(name, self.path, self.store, write))
         return self._keywords[2]
 
+    def milvus(self, write: bool = False) -> MilvusIndex | None:
+        """The Milvus side (backend: milvus), or None for a local index or one with no vectors yet. Opening it
+        catches the collection up with the store: always for the writer (`write=True`), and for a reader
+        only while no writer holds the index (a running ingest catches it up itself)."""
+        if self.milvus_target is None or self.dim is None:
+            return None
+        if self._milvus is None:
+            self._milvus = MilvusIndex(self.milvus_target, self.store, self.dim, write)
+            if write:
+                self._milvus.catch_up()
+            elif self._milvus.generation != self.generation:
+                try:
+                    with write_lock(self.path):
+                        self._milvus.catch_up()
+                except (IndexBusy, IndexUnwritable):
+                    pass  # a running ingest catches it up; a read-only folder is searched as it is (hits are joined)
+        return self._milvus
+
     def manifest(self) -> dict:
         try:
             manifest = json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
@@ -267,6 +292,8 @@ class IndexDir:
     def close(self) -> None:
         if self._keywords is not None:
             self._keywords[2].close()
+        if self._milvus is not None:
+            self._milvus.close()
         self.store.close()
 
 

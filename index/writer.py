@@ -4,7 +4,12 @@ Batches hold whole documents (at most BATCH_CHUNKS chunks, unless one document i
 larger). Each batch is one SQLite transaction, applied to the vector index and
 then to the keyword engine (index.keyword) only after it commits: the store is
 always first, and a derived index a crash left behind is caught up from it by
-generation and chunk id when it is next opened (index.keyword.tantivy_engine). Embedding the next batch on a thread while this one is written
+generation and chunk id when it is next opened (index.keyword.tantivy_engine).
+With `backend: milvus` the order turns round (index.milvus_backend): the batch's
+vectors, terms and filter fields go to Milvus first, the transaction that makes
+its documents visible commits last, and the rows of chunks it dropped are deleted
+after it; readers drop hits the store does not hold, and the next open deletes
+rows a crash left behind. Embedding the next batch on a thread while this one is written
 was tried and measured no faster on a GPU (the model's Python-side tokenising and
 the writes contend for the interpreter lock), so batches run one after another.
 """
@@ -43,7 +48,10 @@ def write_pending(index: IndexDir, pending: list[Pending], encoder: Encoder,
     """Embed and commit every pending file's documents; returns (chunks written, texts embedded)."""
     total = sum(len(chunks) for item in pending for _, chunks in item.docs)
     done = written = embedded = 0
-    index.keywords(write=True)  # caught up with the store before this run's first batch
+    if index.milvus_target is None:  # either side is caught up with the store before this run's first batch
+        index.keywords(write=True)
+    else:
+        index.milvus(write=True)  # None until the first batch gives the index its dimension
     for batch, size in _batches(_units(pending)):
         w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
         written, embedded, done = written + w, embedded + e, done + size
@@ -98,7 +106,15 @@ def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple
         if missing else None
     if vectors is not None and index.dim is None:
         store.set_meta(dim=vectors.shape[1])
-    vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
+    milvus = index.milvus(write=True)
+    if milvus is not None:  # its passages go in before the transaction makes the documents visible
+        by_key = dict(zip(missing, vectors)) if vectors is not None else {}
+        stored = [k for k in texts if k not in by_key]
+        by_key |= dict(zip(stored, store.vectors_for(stored, index.dim or 0)))
+        milvus.put([(doc, [(c.chunk_id, c.text) for c in cs]) for _, docs, _ in batch for doc, cs in docs],
+                   {c.chunk_id: by_key[vec_key(c.embed_text)] for c in chunks})
+    else:
+        vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
     dropped: list[int] = []
     with store.transaction():
         if vectors is not None:
@@ -117,6 +133,10 @@ def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple
         if dropped:
             store.drop_orphan_vectors()
     ids = [c.chunk_id for c in chunks]
+    if milvus is not None:
+        milvus.remove(set(dropped) - set(ids))  # old versions; rows of kept chunks were just overwritten
+        milvus.commit(store.generation())
+        return len(ids), len(missing)
     vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
     vecs.add(ids, store.vectors_for([vec_key(c.embed_text) for c in chunks], index.dim or 0))
     keywords = index.keywords(write=True)

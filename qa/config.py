@@ -24,11 +24,14 @@ from index.errors import ConfigError
 from index.faiss_store import INDEX_TYPES
 from index.keyword import DEFAULT_ENGINE
 from index.keyword import ENGINES as KEYWORD_ENGINES
+from index.milvus_backend import VECTOR_INDEXES, MilvusTarget
 from index.parallel import ENGINES
 
 DEFAULT_CONFIG_FILE = "newsdesk.yaml"
 MODES = ("hybrid", "dense", "keyword")
 ANSWERERS = ("extractive", "generative")
+BACKENDS = ("local", "milvus")
+MILVUS_ENV = "NEWSDESK_MILVUS_"  # + URI, COLLECTION, TOKEN, USER, PASSWORD: the environment wins over the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,13 @@ class Config:
                    of a passage; when the server fails, the extractive answer is shown, labelled).
     llm:           the generative answerer's server (`LLMSettings`): base_url, model, api_key_env,
                    timeout, max_tokens, temperature.
+    backend:       where the passages' vectors, keyword terms and filter fields live: "local" (vectors.faiss
+                   and the keyword index in the index folder) or "milvus" (one Milvus collection, which any
+                   number of servers share; documents and text stay in the store). Switching fills the
+                   collection from the stored vectors, no re-embedding (docs/SCALING.md, "Milvus backend").
+    milvus:        the collection of backend: milvus (`index.milvus_backend.MilvusTarget`): uri, collection,
+                   token or user and password, vector_index; $NEWSDESK_MILVUS_URI, _COLLECTION, _TOKEN, _USER
+                   and _PASSWORD override them (keep credentials out of files).
     """
 
     index_dir: str = "data/index"
@@ -188,6 +198,8 @@ class Config:
     password: str | None = None
     answerer: str = "extractive"
     llm: LLMSettings = LLMSettings()
+    backend: str = "local"
+    milvus: MilvusTarget = MilvusTarget()
 
     def encoder(self, cls: type[Encoder] = Encoder) -> Encoder:
         """The embedding model these settings describe (it loads on first use); `cls` may be a subclass."""
@@ -202,13 +214,20 @@ class Config:
         return RankPlan(mode=self.search_mode, dense_weight=self.dense_weight, per_article=self.per_article,
                         clause_weight=self.clause_weight, keyword_engine=self.keyword_engine, **cues)
 
+    def milvus_target(self) -> MilvusTarget | None:
+        """The Milvus collection of backend: milvus, the environment's values over the file's; None: local."""
+        if self.backend != "milvus":
+            return None
+        env = {k: os.environ[MILVUS_ENV + k.upper()] for k in _MILVUS_KEYS if os.environ.get(MILVUS_ENV + k.upper())}
+        return _milvus_settings({**_as_dict(self.milvus), **env}, f"the config or ${MILVUS_ENV}*")
+
     def with_overrides(self, **values: object) -> "Config":
         """A copy with the given non-None values replaced (command-line flags)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
 _CHOICES = {"search_mode": MODES, "index_type": INDEX_TYPES, "keyword_engine": KEYWORD_ENGINES,
-            "ingest_engine": ENGINES, "answerer": ANSWERERS}
+            "ingest_engine": ENGINES, "answerer": ANSWERERS, "backend": BACKENDS}
 _RANGES = {"batch_size": (1, 4096), "chunk_tokens": (32, 512), "embed_tokens": (16, 512), "chunk_overlap": (0, 128), "top_k": (1, 100),
            "dense_weight": (0.0, 1.0), "per_article": (1, 100), "clause_weight": (0.0, 1.0), "ingest_workers": (0, 256)}
 
@@ -250,6 +269,9 @@ def _validated(raw: dict, path: Path) -> Config:
         expected = type(getattr(defaults, key))
         if key == "llm":
             raw[key] = _llm_settings(value, path)
+            continue
+        if key == "milvus":
+            raw[key] = _milvus_settings(value, path)
             continue
         if key == "password":
             if value is not None and (not isinstance(value, str) or not value):
@@ -307,3 +329,45 @@ def _llm_settings(value: object, path: Path) -> LLMSettings:
             hint = "write base_url: http://127.0.0.1:11434/v1" if key == "base_url" else f'quote it: {key}: "..."'
             raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {item!r}", hint)
     return LLMSettings(**value)
+
+
+_MILVUS_KEYS = ("uri", "collection", "token", "user", "password")
+_MILVUS_FIXES = {"uri": "write uri: http://127.0.0.1:19530 (a server) or uri: ./milvus.db (milvus-lite, one process)",
+                 "collection": "use letters, digits and _, starting with a letter, e.g. collection: newsdesk",
+                 "vector_index": f"use one of {', '.join(VECTOR_INDEXES)}"}
+
+
+def _as_dict(target: MilvusTarget) -> dict:
+    return {f.name: getattr(target, f.name) for f in fields(MilvusTarget)}
+
+
+def _milvus_settings(value: object, path: Path | str) -> MilvusTarget:
+    """The `milvus:` block checked like `llm:`; secrets are never echoed in a message."""
+    if value is None:
+        return MilvusTarget()
+    if not isinstance(value, dict):
+        raise ConfigError(f"milvus in {path} must be a mapping of settings, got {type(value).__name__}",
+                          "indent uri, collection, ... under milvus:")
+    known = [f.name for f in fields(MilvusTarget)]
+    for key, item in value.items():
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            raise ConfigError(f"unknown key milvus.{key} in {path}", hint)
+        secret = key in ("token", "password")
+        if item is None and key in ("token", "user", "password"):
+            continue
+        bad = not isinstance(item, str) or not item
+        if not bad and key == "uri":
+            bad = not (re.match(r"(https?|tcp)://[^\s/]+", item) or item.endswith(".db"))
+        elif not bad and key == "collection":
+            bad = not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", item)
+        elif not bad and key == "vector_index":
+            bad = item not in VECTOR_INDEXES
+        if bad:
+            shown = "a value that is not one" if secret else repr(item)
+            raise ConfigError(f"milvus.{key} in {path} is {shown}",
+                              _MILVUS_FIXES.get(key, f'quote it: {key}: "..." (or null)'))
+    if value.get("password") and not value.get("user"):
+        raise ConfigError(f"milvus.password in {path} is set without milvus.user", "set user too, or use token")
+    return MilvusTarget(**value)

@@ -1,9 +1,10 @@
 """Driver for the crash-safety test: ingest a folder with the fake encoder, nothing else.
 
-    python -m tests.crash_ingest CORPUS INDEX
+    python -m tests.crash_ingest CORPUS INDEX [MILVUS_URI COLLECTION]
 
 `tests/test_crash.py` runs this in a subprocess and SIGKILLs it at random moments
 after it prints "ready" (imports done); it is also the uninterrupted reference run. `make_corpus` writes the corpus.
+With a Milvus uri and collection (tests/test_crash_milvus.py) it ingests with backend: milvus.
 """
 from __future__ import annotations
 
@@ -41,11 +42,16 @@ def make_corpus(folder: Path, files: int, per_file: int = 3, seed: int = 0, edit
 
 def main(argv: list[str]) -> int:
     from index.ingest import ingest
+    from index.milvus_backend import MilvusTarget
     from tests.fakes import HashingEncoder
 
-    corpus, index_dir = argv
+    corpus, index_dir, *milvus = argv
+    target = MilvusTarget(uri=milvus[0], collection=milvus[1]) if milvus else None
+    if target:
+        import pymilvus  # noqa: F401  (imported before "ready", as everything else is)
     print("ready", flush=True)  # imports done: the test times its kill from here
-    report = ingest([corpus], index_dir, HashingEncoder(), PLAN, keyword_engine="tantivy")  # the derived files too
+    report = ingest([corpus], index_dir, HashingEncoder(), PLAN, keyword_engine=None if target else "tantivy",
+                    milvus=target)  # the derived files (or the Milvus collection) too
     print(report.summary(), flush=True)
     return 0
 

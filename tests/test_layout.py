@@ -101,3 +101,27 @@ def test_each_module_imports_on_its_own():
         if done.returncode:
             failures.append(f"{module}: {done.stderr.strip().splitlines()[-1]}")
     assert not failures, "\n".join(failures)
+
+
+# Each heavy library has exactly one importer (docs/ARCHITECTURE.md), so swapping it touches one file.
+HEAVY = {"faiss": "index.faiss_store", "sentence_transformers": "index.embed", "gradio": "ui.app",
+         "tantivy": "index.keyword.tantivy_engine", "ray": "index.ray_ingest", "pymilvus": "index.milvus_backend",
+         "milvus_lite": None, "trafilatura": "index.parse.markup", "openai": "qa.answer.llm"}
+
+
+def _third_party(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_each_heavy_library_has_one_importer():
+    importers = {lib: sorted(m for m, p in MODULES.items() if lib in _third_party(p)) for lib in HEAVY}
+    wrong = [f"{lib} is imported by {found}; only {HEAVY[lib] or 'no module'} may import it (milvus-lite is a "
+             "server the tests start, never imported)" for lib, found in importers.items()
+             if found != ([HEAVY[lib]] if HEAVY[lib] else [])]
+    assert not wrong, "\n".join(wrong)

@@ -200,7 +200,7 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     try:
         report = ingest(args.paths, config.index_dir, encoder, config.chunk_plan(), sync=args.sync,
                         rebuild=args.rebuild, progress=progress, index_type=config.index_type,
-                        keyword_engine=config.keyword_engine, runner=runner)
+                        keyword_engine=config.keyword_engine, runner=runner, milvus=config.milvus_target())
     finally:
         runner.close()
     if bar is not None:

@@ -139,7 +139,7 @@ class Desk:
     def _ingest_uploads(self, copies: list[Path], progress) -> IngestReport:
         try:
             result = ingest(copies, self.index_path, self.retriever.encoder, self.config.chunk_plan(),
-                            progress=progress, uploads=True, wait=UPLOAD_WAIT_S)
+                            progress=progress, uploads=True, wait=UPLOAD_WAIT_S, milvus=self.config.milvus_target())
         finally:
             self._remove_unindexed(copies)
         self.reopen()
@@ -195,7 +195,7 @@ class Desk:
         """Point the retriever at the index as it is on disk now (after an ingest)."""
         with self._lock:
             old = self.retriever.index
-            self.retriever.index = IndexDir.open(old.path, self.retriever.encoder.model_id)
+            self.retriever.index = IndexDir.open(old.path, self.retriever.encoder.model_id, old.milvus_target)
             old.close()
 
 

@@ -35,10 +35,10 @@ def build_retriever(paths: Sequence[str | Path], index_dir: str | Path, config: 
 
     config = config or Config()
     encoder = config.encoder()
-    report = ingest(paths, index_dir, encoder, config.chunk_plan())
+    report = ingest(paths, index_dir, encoder, config.chunk_plan(), milvus=config.milvus_target())
     if report.errors:
         raise AssertionError("some article files could not be indexed:\n" + "\n".join(f"  {e}" for e in report.errors))
-    return Retriever(IndexDir.open(index_dir, encoder.model_id), encoder, config.rank_plan())
+    return Retriever(IndexDir.open(index_dir, encoder.model_id, config.milvus_target()), encoder, config.rank_plan())
 
 
 def assert_retrieves(retriever: Retriever, question: str, doc_id: str, k: int = 5,

@@ -2,7 +2,8 @@
 
 The retriever embeds the question with the same model the index was built with,
 searches the vector index and the keyword index (both inside any metadata
-filter), lets `qa.retrieve.hybrid` fuse them per article with the question's news cues,
+filter; with backend: milvus both are one Milvus collection, the filters its
+expressions), lets `qa.retrieve.hybrid` fuse them per article with the question's news cues,
 and joins each hit with its document's citation fields. It never writes to the index.
 """
 from __future__ import annotations
@@ -74,7 +75,8 @@ class Retriever:
         """Open the index at `index_dir` (default: the config's) with the model it was built with."""
         config = config or load_config()
         encoder = config.encoder()
-        return cls(IndexDir.open(index_dir or config.index_dir, encoder.model_id), encoder, config.rank_plan())
+        index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.milvus_target())
+        return cls(index, encoder, config.rank_plan())
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The `k` passages most relevant to `question`, best first.
@@ -89,15 +91,21 @@ class Retriever:
             raise QueryError(f"filters={filters!r} is not a Filters", "pass Filters(outlets=(...), date_from=...) or None")
         self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
         store = self.index.store
+        milvus = self.index.milvus()  # backend: milvus serves both sides, the filters run inside it
         dense = None
         if self.plan.mode != "keyword":
-            allowed = store.allowed_chunk_ids(filters) if filters else None
             query = self.encoder.encode_query(question)
-            dense = lambda limit: self.index.vectors().search(query, limit, allowed)  # noqa: E731
+            if milvus is not None:
+                dense = lambda limit: milvus.search(query, limit, filters)  # noqa: E731
+            else:
+                allowed = store.allowed_chunk_ids(filters) if filters else None
+                dense = lambda limit: self.index.vectors().search(query, limit, allowed)  # noqa: E731
+        keyword = None
+        if self.plan.mode != "dense":
+            keyword = milvus if milvus is not None else self.index.keywords(self.plan.keyword_engine)
         matcher = self._outlet_matcher()
         found = rank(question, k, self.plan, store, dense, read_cues(question, matcher), filters,
-                     clauses(question, matcher) if self.plan.clause_weight > 0 else (),
-                     self.index.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None)
+                     clauses(question, matcher) if self.plan.clause_weight > 0 else (), keyword)
         rows = store.chunks([r.chunk_id for r in found])
         hits = []
         for chunk_id, score in ((r.chunk_id, r.score) for r in found):
