@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Collection
 
 import yaml
 
@@ -259,10 +260,7 @@ def load_config(path: str | Path | None = None) -> Config:
 def _validated(raw: dict, path: Path) -> Config:
     known = {f.name: f for f in fields(Config)}
     for key in raw:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-            raise ConfigError(f"unknown key {key!r} in {path}", hint)
+        _refuse_unknown(key, known, path, repr(key))
     defaults = Config()
     raw = dict(raw)
     for key, value in raw.items():
@@ -299,6 +297,23 @@ def _validated(raw: dict, path: Path) -> Config:
     return Config(**raw)
 
 
+def _refuse_unknown(key: object, known: Collection[str], path: Path | str, shown: str) -> None:
+    """A key the settings do not have is refused with the closest known one, or the list of them."""
+    if key not in known:
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        raise ConfigError(f"unknown key {shown} in {path}", hint)
+
+
+def _block_keys(name: str, value: object, settings: type, path: Path | str) -> list[str]:
+    """The keys of the settings block `name:` (a mapping, else refused with how to indent it)."""
+    known = [f.name for f in fields(settings)]
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} in {path} must be a mapping of settings, got {type(value).__name__}",
+                          f"indent {known[0]}, {known[1]}, ... under {name}:")
+    return known
+
+
 _LLM_RANGES = {"timeout": (0.1, 3600.0), "max_tokens": (1, 32768), "temperature": (0.0, 2.0)}
 
 
@@ -306,15 +321,9 @@ def _llm_settings(value: object, path: Path) -> LLMSettings:
     """The `llm:` block checked like the top level: a mapping, known keys only, each of the right kind."""
     if value is None:
         return LLMSettings()
-    if not isinstance(value, dict):
-        raise ConfigError(f"llm in {path} must be a mapping of settings, got {type(value).__name__}",
-                          "indent base_url, model, ... under llm:")
-    known = [f.name for f in fields(LLMSettings)]
+    known = _block_keys("llm", value, LLMSettings, path)
     for key, item in value.items():
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-            raise ConfigError(f"unknown key llm.{key} in {path}", hint)
+        _refuse_unknown(key, known, path, f"llm.{key}")
         if key in _LLM_RANGES:
             lo, hi = _LLM_RANGES[key]
             whole = key == "max_tokens"
@@ -345,15 +354,9 @@ def _milvus_settings(value: object, path: Path | str) -> MilvusTarget:
     """The `milvus:` block checked like `llm:`; secrets are never echoed in a message."""
     if value is None:
         return MilvusTarget()
-    if not isinstance(value, dict):
-        raise ConfigError(f"milvus in {path} must be a mapping of settings, got {type(value).__name__}",
-                          "indent uri, collection, ... under milvus:")
-    known = [f.name for f in fields(MilvusTarget)]
+    known = _block_keys("milvus", value, MilvusTarget, path)
     for key, item in value.items():
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-            raise ConfigError(f"unknown key milvus.{key} in {path}", hint)
+        _refuse_unknown(key, known, path, f"milvus.{key}")
         secret = key in ("token", "password")
         if item is None and key in ("token", "user", "password"):
             continue
