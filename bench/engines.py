@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from bench.proc import in_child
-from index.parallel import runner_for
+from index.ingest.parallel import runner_for
 from qa.config import Config
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "multihop-rag" / "corpus.jsonl"
@@ -41,7 +41,7 @@ def _cpu_s() -> float:
 
 
 def _one(engine: str, workers: int, articles: str, index_dir: str, config: Config) -> dict:
-    from index.ingest import ingest
+    from index.ingest import IngestRun, ingest
 
     encoder = config.encoder()
     encoder.encode(["warm up"])  # the driver's model load is not ingest time
@@ -50,7 +50,7 @@ def _one(engine: str, workers: int, articles: str, index_dir: str, config: Confi
     getattr(runner, "start", lambda: None)()
     start_s = time.perf_counter() - t0
     try:
-        report = ingest([articles], index_dir, encoder, config.chunk_plan(), runner=runner)
+        report = ingest([articles], index_dir, encoder, config.index_settings(), IngestRun(runner=runner))
         wall_s = time.perf_counter() - t0 - start_s
         cpu_s = _cpu_s() - cpu0  # before close: Ray's workers are still there to be counted
     finally:

@@ -44,7 +44,7 @@ def _first_ingest(corpus: str, index_dir: str, config: Config) -> dict:
     encoder.encode(["warm up"])
     load_s = time.perf_counter() - t0
     encoder.seen.clear()
-    report = ingest([corpus], index_dir, encoder, config.chunk_plan(), index_type=config.index_type)
+    report = ingest([corpus], index_dir, encoder, config.index_settings())
     texts = list(encoder.seen)
     t0 = time.perf_counter()
     encoder.model.encode(texts, batch_size=config.batch_size, convert_to_numpy=True, show_progress_bar=False)
@@ -56,7 +56,7 @@ def _first_ingest(corpus: str, index_dir: str, config: Config) -> dict:
 
 def _reingest(corpus: str, index_dir: str, config: Config) -> dict:
     encoder = config.encoder()
-    report = ingest([corpus], index_dir, encoder, config.chunk_plan())
+    report = ingest([corpus], index_dir, encoder, config.index_settings())
     return {"seconds": report.seconds, "updated": report.updated, "embedded": report.embedded,
             "model_loaded": encoder.loaded, "peak_rss_mib": _peak_mib()}
 

@@ -21,9 +21,9 @@ import numpy as np
 
 from index.document import Chunk
 from index.embed import Encoder
-from index.faiss_store import IndexSpec, VectorIndex, choose_spec
-from index.layout import IndexDir
-from index.store import vec_key
+from index.engines.faiss_store import IndexSpec, VectorIndex, choose_spec
+from index.storage.layout import IndexDir
+from index.storage.store import vec_key
 from qa.retrieve.retriever import Retriever
 
 NOISE = 0.025  # per-dimension std of the noise added to copied vectors
@@ -70,7 +70,7 @@ def build_synthetic(sample_dir: Path, target: Path, n_chunks: int, seed: int = 0
                 written += len(chunks)
         copy += 1
     t0 = time.perf_counter()
-    index.save()  # picks the index type for this size and builds it from the stored vectors
+    index.engines.save()  # picks the index type for this size and builds it from the stored vectors
     build_s = time.perf_counter() - t0
     index.close()
     return build_s
@@ -95,9 +95,9 @@ def build_keywords(target: Path, engine: str, measure: bool = True) -> dict:
     index = IndexDir.open(target)
     if not measure:
         if engine == "fts5":
-            index.keywords("fts5")  # refilled only if the store was written without it
+            index.engines.keywords("fts5")  # refilled only if the store was written without it
         else:
-            index.keywords(engine, write=True)
+            index.engines.keywords(engine, write=True)
         index.close()
         return {}
     n = max(1, index.store.counts()["chunks"])
@@ -106,7 +106,7 @@ def build_keywords(target: Path, engine: str, measure: bool = True) -> dict:
     if engine == "fts5":
         index.store.refill_fts5()
     else:
-        index.keywords(engine, write=True)  # a store ahead of its (missing) keyword index: filled from it
+        index.engines.keywords(engine, write=True)  # a store ahead of its (missing) keyword index: filled from it
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     index.close()
     return {"build_s": round(wall, 1), "build_cpu_s": round(cpu, 1),
@@ -160,11 +160,11 @@ def compare(target: Path, encoder: Encoder, questions: list[str]) -> dict:
     each keyword index's own size), and flat against IVF over the same stored vectors:
     vector-search p50 and IVF recall@10 against exact search (the threshold's evidence)."""
     index = IndexDir.open(target, encoder.model_id)
-    vectors = index.vectors()
+    vectors = index.engines.vectors()
     n = len(vectors)
     queries = [encoder.encode_query(q) for q in questions]
-    exact = vectors if vectors.spec.kind == "flat" else index.build(IndexSpec("flat"))
-    ivf = vectors if vectors.spec.kind != "flat" else index.build(choose_spec(n, "ivf-sq8"))
+    exact = vectors if vectors.spec.kind == "flat" else index.engines.build(IndexSpec("flat"))
+    ivf = vectors if vectors.spec.kind != "flat" else index.engines.build(choose_spec(n, "ivf-sq8"))
     disk = _disk(target)
     result = {
         "chunks": n, "index": vectors.spec.kind, "nlist": vectors.spec.nlist, "nprobe": vectors.spec.nprobe,

@@ -22,7 +22,7 @@ FAST_TOKENS = 128
 
 def _ingest_and_eval(corpus: str, index_dir: str, config: Config, golden: str) -> dict:
     from index.ingest import ingest
-    from index.layout import IndexDir
+    from index.storage.layout import IndexDir
     from qa.evaluate import evaluate
     from qa.evaluate.golden import load_golden
     from qa.retrieve.retriever import Retriever
@@ -30,7 +30,7 @@ def _ingest_and_eval(corpus: str, index_dir: str, config: Config, golden: str) -
     encoder = config.encoder()
     encoder.encode(["warm up"])  # the model load is not ingest speed
     t0 = time.perf_counter()
-    report = ingest([corpus], index_dir, encoder, config.chunk_plan(), index_type=config.index_type)
+    report = ingest([corpus], index_dir, encoder, config.index_settings())
     seconds = time.perf_counter() - t0
     retriever = Retriever(IndexDir.open(index_dir, encoder.model_id), encoder, config.rank_plan())
     scores = evaluate(retriever, load_golden(golden), (5, 10)).to_dict()

@@ -1,4 +1,4 @@
-"""The records that flow through the pipeline: a parsed `Document` and its `Chunk`s.
+"""The records that flow through the pipeline: a parsed `Document`, its `Chunk`s, and the `Filters` of a search.
 
 Both are small frozen value objects. A document's id is its canonical url when it
 has one, else `local_id`: its path relative to the ingested folder, `@`, and a tag
@@ -10,12 +10,15 @@ traced back to the stored article and highlighted.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from index.errors import QueryError
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +101,51 @@ def untagged(doc_id: str) -> str:
 
 
 _TAG = re.compile(r"@[0-9a-f]{12}(?=#|$)")
+
+
+def stamp(content_hash: str) -> int:
+    """A document's content hash cut to 60 bits: what a derived index (tantivy, Milvus) stores per chunk and is
+    checked against by `index.engines.keyword.reconcile`."""
+    return int(content_hash[:15], 16)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict a search: outlets (name or domain) and topics match case-insensitively,
+    dates are inclusive ISO dates (`2023-10-01`); empty fields do not filter."""
+
+    outlets: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __post_init__(self) -> None:
+        """Check every field, so a mistake (`outlets="Forbes"`, `date_from="2024-02-30"`) is an error, not a wrong answer."""
+        for name in ("outlets", "topics"):
+            value = () if getattr(self, name) is None else getattr(self, name)
+            if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) \
+                    or not all(isinstance(v, str) for v in value):
+                raise QueryError(f"Filters {name} must be a tuple of names, got {value!r}",
+                                 f"write {name}=({value!r},)" if isinstance(value, str) else f"write {name}=('name', ...)")
+            object.__setattr__(self, name, tuple(value))
+        for name in ("date_from", "date_to"):
+            object.__setattr__(self, name, _checked_date(name, getattr(self, name)))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QueryError(f"the date range {self.date_from}..{self.date_to} is empty", "put the earlier date first")
+
+    def __bool__(self) -> bool:
+        return bool(self.outlets or self.topics or self.date_from or self.date_to)
+
+
+def _checked_date(name: str, value: object) -> str | None:
+    """An ISO date `YYYY-MM-DD` that exists on the calendar (a `datetime.date` is accepted), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise QueryError(f"Filters {name}={value!r} is not a calendar date", "write it as YYYY-MM-DD, e.g. 2023-10-01")

@@ -9,7 +9,7 @@
     print(answer.text)  # quoted sentences, each with [n] -> answer.citations[n - 1]
 """
 import index  # noqa: F401  (sets the Hugging Face libraries offline before anything loads them)
-from index.store import Filters
+from index.document import Filters
 from qa.answer import Answer, Answerer, Citation, ask
 from qa.config import Config, load_config
 from qa.retrieve import Hit, Retriever

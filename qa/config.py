@@ -22,11 +22,12 @@ import yaml
 from index.chunk import ChunkPlan
 from index.embed import Encoder
 from index.errors import ConfigError
-from index.faiss_store import INDEX_TYPES
-from index.keyword import DEFAULT_ENGINE
-from index.keyword import ENGINES as KEYWORD_ENGINES
-from index.milvus_backend import VECTOR_INDEXES, MilvusTarget
-from index.parallel import ENGINES
+from index.engines.faiss_store import INDEX_TYPES
+from index.engines.keyword import DEFAULT_ENGINE
+from index.engines.keyword import ENGINES as KEYWORD_ENGINES
+from index.engines.milvus.rows import VECTOR_INDEXES, MilvusTarget
+from index.ingest.parallel import ENGINES
+from index.settings import IndexSettings
 
 DEFAULT_CONFIG_FILE = "newsdesk.yaml"
 MODES = ("hybrid", "dense", "keyword")
@@ -173,7 +174,7 @@ class Config:
                    and the keyword index in the index folder) or "milvus" (one Milvus collection, which any
                    number of servers share; documents and text stay in the store). Switching fills the
                    collection from the stored vectors, no re-embedding (docs/SCALING.md, "Milvus backend").
-    milvus:        the collection of backend: milvus (`index.milvus_backend.MilvusTarget`): uri, collection,
+    milvus:        the collection of backend: milvus (`index.engines.milvus.rows.MilvusTarget`): uri, collection,
                    token or user and password, vector_index; $NEWSDESK_MILVUS_URI, _COLLECTION, _TOKEN, _USER
                    and _PASSWORD override them (keep credentials out of files).
     """
@@ -221,6 +222,13 @@ class Config:
             return None
         env = {k: os.environ[MILVUS_ENV + k.upper()] for k in _MILVUS_KEYS if os.environ.get(MILVUS_ENV + k.upper())}
         return _milvus_settings({**_as_dict(self.milvus), **env}, f"the config or ${MILVUS_ENV}*")
+
+    def index_settings(self) -> IndexSettings:
+        """How an index is built and where its engines live (`index.settings.IndexSettings`): what every
+        ingest (the CLI, the web app's uploads, bench, the test helpers) and every open is given."""
+        return IndexSettings(chunk=self.chunk_plan(), index_type=self.index_type, keyword_engine=self.keyword_engine,
+                             backend=self.milvus_target(), engine=self.ingest_engine, workers=self.ingest_workers,
+                             ray_address=self.ray_address)
 
     def with_overrides(self, **values: object) -> "Config":
         """A copy with the given non-None values replaced (command-line flags)."""

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from index.chunk import ChunkPlan
+from index.settings import IndexSettings
 
-PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
+PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=8))
 _WORDS = ("harbour council budget election rail strike vaccine drought export tariff satellite court ruling "
           "mayor river flood wildfire senate treaty startup chip factory museum festival bank inflation").split()
 
@@ -42,7 +43,7 @@ def make_corpus(folder: Path, files: int, per_file: int = 3, seed: int = 0, edit
 
 def main(argv: list[str]) -> int:
     from index.ingest import ingest
-    from index.milvus_backend import MilvusTarget
+    from index.engines.milvus.rows import MilvusTarget
     from tests.fakes import HashingEncoder
 
     corpus, index_dir, *milvus = argv
@@ -50,8 +51,7 @@ def main(argv: list[str]) -> int:
     if target:
         import pymilvus  # noqa: F401  (imported before "ready", as everything else is)
     print("ready", flush=True)  # imports done: the test times its kill from here
-    report = ingest([corpus], index_dir, HashingEncoder(), PLAN, keyword_engine=None if target else "tantivy",
-                    milvus=target)  # the derived files (or the Milvus collection) too
+    report = ingest([corpus], index_dir, HashingEncoder(), IndexSettings(chunk=PLAN.chunk, keyword_engine=None if target else "tantivy", backend=target))  # the derived files (or the Milvus collection) too
     print(report.summary(), flush=True)
     return 0
 

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from qa.answer import ABSTAIN_TEXT, Answer, ask, ask_stream, verify
-from qa.answer.conversation import Query, is_follow_up, resolve
+from qa.retrieve.conversation import Query, is_follow_up, resolve
 from qa.answer.extractive import ExtractiveAnswerer, candidate_sentences
-from qa.retrieve.retriever import Hit
+from qa.retrieve.records import Hit
 
 BAIDU = ("Chinese tech giants lead the field. Baidu: Baidu has focused heavily on autonomous driving and natural "
          "language processing with PaddlePaddle. Alibaba: Alibaba invested in cloud computing and intelligent "

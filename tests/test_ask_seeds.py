@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from index.chunk import ChunkPlan
 from index.document import untagged
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.answer import ABSTAIN_TEXT, ask, verify
 from qa.retrieve.retriever import Retriever
 from tests.conftest import SEEDS
 from ui.cli import main
+from index.settings import IndexSettings
 
 pytestmark = pytest.mark.model
 
@@ -24,7 +24,7 @@ PAGE = "004_f8e56c66953da029.txt"
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, real_encoder):
     idx = tmp_path_factory.mktemp("ask-index")
-    ingest([SEEDS], idx, real_encoder, ChunkPlan())
+    ingest([SEEDS], idx, real_encoder, IndexSettings())
     return idx
 
 

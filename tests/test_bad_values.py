@@ -14,8 +14,8 @@ import pytest
 
 from index.errors import QueryError
 from index.ingest import ingest
-from index.layout import IndexDir
-from index.store import Filters
+from index.storage.layout import IndexDir
+from index.document import Filters
 from qa.retrieve.filters import parse_filters
 from qa.retrieve.retriever import Retriever, validate_question
 from tests.crash_ingest import PLAN

@@ -1,4 +1,4 @@
-"""Follow-up questions rewritten into standalone ones (qa.answer.conversation), and answered on the seeds.
+"""Follow-up questions rewritten into standalone ones (qa.retrieve.conversation), and answered on the seeds.
 
 The unit cases cover the shapes a reader types after a first question: a new name ("and Tencent?"),
 a name that owns another ("Alibaba's City Brain" -> "Baidu": the whole name goes, not one word of it),
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from index.chunk import ChunkPlan
 from index.document import untagged
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.answer import ask, verify
-from qa.answer.conversation import is_follow_up, resolve
+from qa.retrieve.conversation import is_follow_up, resolve
 from qa.retrieve.retriever import Retriever
 from tests.conftest import SEEDS
+from index.settings import IndexSettings
 
 CITY_BRAIN = "What does Alibaba's City Brain try to optimize?"
 SORA = "What do experts expect from Sora for China's AI industry?"
@@ -64,7 +64,7 @@ def test_a_month_or_a_question_word_is_not_a_name():
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, real_encoder):
     idx = tmp_path_factory.mktemp("conversation-index")
-    ingest([SEEDS], idx, real_encoder, ChunkPlan())
+    ingest([SEEDS], idx, real_encoder, IndexSettings())
     r = Retriever(IndexDir.open(idx, real_encoder.model_id), real_encoder)
     yield r
     r.close()

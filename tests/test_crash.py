@@ -24,7 +24,7 @@ import pytest
 
 from index.chunk import chunk_document
 from index.errors import IndexMissing
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
 from tests.crash_ingest import PLAN, make_corpus
@@ -68,9 +68,9 @@ def _state(index: Path, corpus: Path) -> dict:
         chunks = sorted(i for (i,) in db.execute("SELECT chunk_id FROM chunks"))
         files = sorted((Path(p).relative_to(corpus.resolve()).as_posix(), h) for p, h in idx.store.file_hashes().items())
         docs = {d: h for d, (h, *_) in idx.store.doc_hashes().items()}
-        keywords = idx.keywords("tantivy")
+        keywords = idx.engines.keywords("tantivy")
         assert keywords.generation == idx.store.generation(), "the keyword index is behind the store"
-        return {"docs": docs, "chunks": chunks, "files": files, "vectors": len(idx.vectors()),
+        return {"docs": docs, "chunks": chunks, "files": files, "vectors": len(idx.engines.vectors()),
                 "keywords": sorted(keywords.indexed())}
     finally:
         idx.close()
@@ -82,16 +82,16 @@ def _check_consistent(index: Path, encoder: HashingEncoder) -> int:
     try:
         store = idx.store
         counts = store.counts()
-        assert len(idx.vectors()) == counts["chunks"]
+        assert len(idx.engines.vectors()) == counts["chunks"]
         stored: dict[str, set[int]] = {}
         for chunk_id, doc_id in store._db.execute("SELECT chunk_id, doc_id FROM chunks"):
             stored.setdefault(doc_id, set()).add(chunk_id)
         for doc_id in store.doc_hashes():
             doc = store.document(doc_id)
-            expected = {c.chunk_id for c in chunk_document(doc, encoder.tokenizer, PLAN, encoder.max_tokens)}
+            expected = {c.chunk_id for c in chunk_document(doc, encoder.tokenizer, PLAN.chunk, encoder.max_tokens)}
             assert stored.pop(doc_id, set()) == expected, f"{doc_id} is stored with a partial set of chunks"
         assert not stored, "chunks without a document"
-        keywords = idx.keywords("tantivy")  # caught up at open when the kill left it behind
+        keywords = idx.engines.keywords("tantivy")  # caught up at open when the kill left it behind
         assert set(keywords.indexed()) == {i for (i,) in store._db.execute("SELECT chunk_id FROM chunks")}
         assert all(doc_id in store.doc_hashes() for _, doc_id, _ in keywords.hits(["harbour", "council"], 50, None,
                                                                                   (1.0, 1.0, 1.0)))

@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 
 from index.errors import IndexMissing
-from index.layout import IndexDir
-from index.milvus_backend import MilvusIndex, MilvusTarget
+from index.storage.layout import IndexDir
+from index.engines.milvus import MilvusEngines
+from index.engines.milvus.collection import MilvusIndex
+from index.engines.milvus.rows import MilvusTarget
 from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
 from tests.crash_ingest import make_corpus
@@ -68,13 +70,14 @@ def _check_before_repair(index: Path, target: MilvusTarget, encoder: HashingEnco
         stored = set(idx.store.chunk_stamps())
         if idx.dim is None:
             return 0, 0
-        idx.milvus_target = target
-        idx._milvus = MilvusIndex(target, idx.store, idx.dim)  # opened without its catch-up: as the kill left it
-        rows = set(idx._milvus.indexed())
+        idx.engines.close()
+        idx.engines = MilvusEngines(target, idx.store, idx.path)
+        collection = idx.engines._collection = MilvusIndex(target, idx.store, idx.dim)  # no catch-up: as the kill left it
+        rows = set(collection.indexed())
         assert stored <= rows, f"{len(stored - rows)} stored passages are not in Milvus: a document without passages"
         hits = Retriever(idx, encoder).search("harbour council budget", k=10)
         assert all(h.chunk_id in stored and h.text for h in hits), "a hit whose passage the store does not hold"
-        found = idx._milvus.hits_many([(["harbour", "council"], 200)], None, (1.0, 1.0, 1.0))[0]
+        found = collection.hits_many([(["harbour", "council"], 200)], None, (1.0, 1.0, 1.0))[0]
         assert {i for i, _, _ in found} <= stored
         return idx.store.counts()["documents"], len(rows - stored)
     finally:
@@ -82,9 +85,9 @@ def _check_before_repair(index: Path, target: MilvusTarget, encoder: HashingEnco
 
 
 def _check_repaired(index: Path, target: MilvusTarget) -> None:
-    idx = IndexDir.open(index, milvus=target)
+    idx = IndexDir.open(index, backend=target)
     try:
-        assert idx.milvus().indexed() == idx.store.chunk_stamps(), "Milvus does not hold exactly the stored chunks"
+        assert idx.engines.collection().indexed() == idx.store.chunk_stamps(), "Milvus does not hold exactly the stored chunks"
     finally:
         idx.close()
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 import index.parse.walk
-import ui.desk
+import index.ingest.uploads
 from index.errors import IndexBusy, IndexRefused, IndexUnwritable
-from index.folder import MARKER_NAME, storage_error
-from index.ingest import ingest
-from index.layout import IndexDir, write_lock
-from index.store import Store
+from index.storage.folder import MARKER_NAME, storage_error
+from index.ingest import IngestRun, ingest
+from index.storage.layout import IndexDir, write_lock
+from index.storage.store import Store
 from qa.config import RankPlan
 from qa.retrieve.retriever import Retriever
 from tests.crash_ingest import PLAN
@@ -76,7 +76,7 @@ def test_rebuild_refuses_a_folder_with_files_newsdesk_did_not_write(corpus, tmp_
     ingest([corpus], idx, fake_encoder, PLAN)
     (idx / "notes.txt").write_text("my notes")
     with pytest.raises(IndexRefused, match=r"holds notes.txt, which newsdesk did not write"):
-        ingest([corpus], idx, fake_encoder, PLAN, rebuild=True)
+        ingest([corpus], idx, fake_encoder, PLAN, IngestRun(rebuild=True))
     assert (idx / "notes.txt").read_text() == "my notes" and len(_docs(idx)) == 2
 
 
@@ -96,7 +96,7 @@ def test_rebuild_keeps_uploads_and_indexes_them_again(corpus, tmp_path, fake_enc
     upload = _md(tmp_path / "browser", "zephyr.md", "# Zephyr turbines\n\nThe Zephyr wind farm made 40 megawatts.\n")
     Desk(retriever).add_files([upload])
     retriever.close()
-    ingest([corpus], idx, fake_encoder, PLAN, rebuild=True)
+    ingest([corpus], idx, fake_encoder, PLAN, IngestRun(rebuild=True))
     assert (idx / "uploads" / "zephyr.md").is_file() and (idx / MARKER_NAME).is_file()
     assert sorted(title for title, _ in _docs(idx).values()) == ["Harbour budget", "Rail strike ends", "Zephyr turbines"]
     assert not (idx / ".rebuild").exists() and not (idx / ".old").exists()
@@ -108,7 +108,7 @@ def test_rebuild_finishes_a_swap_a_crash_cut_short(corpus, tmp_path, fake_encode
     ingest([corpus], idx / ".rebuild", fake_encoder, PLAN)  # a complete new index, then the crash mid-swap:
     (idx / ".old").mkdir()
     os.replace(idx / "newsdesk.sqlite", idx / ".old" / "newsdesk.sqlite")
-    ingest([corpus], idx, fake_encoder, PLAN, rebuild=True)
+    ingest([corpus], idx, fake_encoder, PLAN, IngestRun(rebuild=True))
     assert len(_docs(idx)) == 2 and not (idx / ".old").exists()
 
 
@@ -227,7 +227,7 @@ def test_concurrent_uploads_all_end_up_indexed(desk, tmp_path):
 
 
 def test_an_upload_that_cannot_wait_any_longer_is_reported_and_removed(desk, tmp_path, monkeypatch):
-    monkeypatch.setattr(ui.desk, "UPLOAD_WAIT_S", 0.0)
+    monkeypatch.setattr(index.ingest.uploads, "UPLOAD_WAIT_S", 0.0)
     upload = _md(tmp_path / "u", "late.md", "# Late\n\nA late report.\n")
     with write_lock(desk.index_path), pytest.raises(IndexBusy, match="is being written"):
         desk.add_files([upload])
@@ -251,7 +251,7 @@ def test_sync_of_one_file_removes_nothing_else(corpus, tmp_path, fake_encoder):
     idx = tmp_path / "idx"
     ingest([corpus], idx, fake_encoder, PLAN)
     new = _md(corpus, "new.md", "# New\n\nA new report about the museum.\n")
-    r = ingest([new], idx, fake_encoder, PLAN, sync=True)
+    r = ingest([new], idx, fake_encoder, PLAN, IngestRun(sync=True))
     assert (r.added, r.removed) == (1, 0) and len(_docs(idx)) == 3
 
 
@@ -269,7 +269,7 @@ def test_sync_removes_only_files_seen_gone(corpus, tmp_path, fake_encoder, monke
         return real_scandir(path)
 
     monkeypatch.setattr(index.parse.walk.os, "scandir", scandir)
-    r = ingest([corpus], idx, fake_encoder, PLAN, sync=True)
+    r = ingest([corpus], idx, fake_encoder, PLAN, IngestRun(sync=True))
     assert r.removed == 1 and {t for t, _ in _docs(idx).values()} == {"Kept", "Rail strike ends"}
     assert any("locked: is a folder that cannot be read" in w for w in r.warnings)
 
@@ -286,7 +286,7 @@ def test_a_running_reader_finds_articles_ingested_by_another_writer(corpus, tmp_
         _md(tmp_path / "more", "volcano.md", "# Volcano\n\nThe volcano eruption covered the island in ash.\n")
         ingest([tmp_path / "more"], idx, fake_encoder, PLAN)
         assert reader.search("volcano eruption ash", k=1)[0].title == "Volcano"
-        ingest([corpus, tmp_path / "more"], idx, fake_encoder, PLAN, rebuild=True)  # the store file is replaced
+        ingest([corpus, tmp_path / "more"], idx, fake_encoder, PLAN, IngestRun(rebuild=True))  # the store file is replaced
         assert reader.search("volcano eruption ash", k=1)[0].title == "Volcano"
     finally:
         reader.close()
@@ -319,13 +319,13 @@ def test_storage_failures_are_named_for_what_they_are(corpus, tmp_path, fake_enc
 _KILLED_UPLOAD = """
 import sys
 from pathlib import Path
-import index.writer
-from index.layout import IndexDir
+import index.ingest.writer
+from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
 from tests.fakes import HashingEncoder
 from ui.desk import Desk
 
-index.writer.BATCH_CHUNKS = 2  # the upload's four articles commit in two batches
+index.ingest.writer.BATCH_CHUNKS = 2  # the upload's four articles commit in two batches
 
 
 class StopsInSecondBatch(HashingEncoder):
@@ -385,7 +385,7 @@ def test_an_upload_the_disk_cannot_hold_is_reported_and_leaves_no_file(desk, tmp
         Path(dst).write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ui.desk.shutil, "copyfile", full)
+    monkeypatch.setattr(index.ingest.uploads.shutil, "copyfile", full)
     upload = _md(tmp_path / "u", "big.md", "# Big\n\nA report.\n")
     with pytest.raises(IndexUnwritable, match="is full"):
         desk.add_files([upload])

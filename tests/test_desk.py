@@ -7,13 +7,16 @@ import pytest
 
 from index.chunk import ChunkPlan
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.answer import Answer, Citation, Quote
 from qa.answer.extractive import ExtractiveAnswerer
-from qa.retrieve.retriever import Hit, Retriever
+from qa.retrieve.retriever import Retriever
+from qa.retrieve.records import Hit
 from ui import render
-from index.store import Filters
-from ui.desk import MAX_UPLOAD_FILES, CorpusSummary, Desk, UploadRejected, check_uploads, safe_name
+from index.document import Filters
+from index.ingest.uploads import MAX_UPLOAD_FILES, UploadRejected, check_uploads, safe_name
+from ui.desk import CorpusSummary, Desk
+from index.settings import IndexSettings
 
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
@@ -82,7 +85,7 @@ def test_abstained_turn_lists_the_closest_passages():
 
 @pytest.fixture
 def desk(tmp_path, seeds_copy, fake_encoder):
-    ingest([seeds_copy], tmp_path / "idx", fake_encoder, ChunkPlan(max_tokens=64))
+    ingest([seeds_copy], tmp_path / "idx", fake_encoder, IndexSettings(chunk=ChunkPlan(max_tokens=64)))
     retriever = Retriever(IndexDir.open(tmp_path / "idx", fake_encoder.model_id), fake_encoder)
     yield Desk(retriever, answerer=ExtractiveAnswerer(fake_encoder, threshold=0.3))
     retriever.close()

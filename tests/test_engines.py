@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 
 from index.errors import ConfigError, ParseError
-from index.ingest import ingest
-from index.layout import IndexDir
-from index.parallel import ProcessPool, Serial, runner_for
+from index.ingest import IngestRun, ingest
+from index.storage.layout import IndexDir
+from index.ingest.parallel import ProcessPool, Serial, runner_for
 from index.parse.source import ParseNote
 from qa.config import _validated
+from index.settings import IndexSettings
 
 
 def _corpus(folder: Path) -> Path:
@@ -45,7 +46,7 @@ def _snapshot(index_dir: Path) -> tuple[dict, dict, dict]:
         docs = {d: store.document(d) for d in store.doc_hashes()}
         vectors = {int(i): v.copy() for ids, vecs in store.iter_vectors(idx.dim) for i, v in zip(ids, vecs)}
         chunks = {i: (c.doc_id, c.start, c.end) for i, c in store.chunks(sorted(vectors)).items()}
-        assert len(idx.vectors()) == len(vectors)  # the vector index holds every stored chunk
+        assert len(idx.engines.vectors()) == len(vectors)  # the vector index holds every stored chunk
         return docs, chunks, vectors
     finally:
         idx.close()
@@ -66,8 +67,8 @@ def _ingest_both(tmp_path, encoder, runner):
     plain = ingest([articles], tmp_path / "plain", encoder)
     local = len(getattr(encoder, "encoded", ()))
     try:
-        other = ingest([articles], tmp_path / "other", encoder, runner=runner)
-        again = ingest([articles], tmp_path / "other", encoder, runner=runner)
+        other = ingest([articles], tmp_path / "other", encoder, IndexSettings(), IngestRun(runner=runner))
+        again = ingest([articles], tmp_path / "other", encoder, IndexSettings(), IngestRun(runner=runner))
         # The pool really ran (not its serial fallback for small inputs).
         assert not isinstance(runner, ProcessPool) or runner._pool is not None
     finally:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from index.chunk import ChunkPlan
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.answer import ask
 from qa.retrieve.retriever import Retriever
 from tests.conftest import SEEDS
 from ui.examples import example_questions, questions_from
+from index.settings import IndexSettings
 
 
 def test_questions_come_from_what_a_sentence_states():
@@ -37,7 +37,7 @@ def test_one_question_per_article_before_any_second_one():
 
 @pytest.mark.model
 def test_every_seed_example_is_answered(tmp_path, real_encoder):
-    ingest([SEEDS], tmp_path / "idx", real_encoder, ChunkPlan())
+    ingest([SEEDS], tmp_path / "idx", real_encoder, IndexSettings())
     retriever = Retriever(IndexDir.open(tmp_path / "idx", real_encoder.model_id), real_encoder)
     try:
         from ui.examples import from_rows

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from qa.answer import ask, verify
-from qa.answer.conversation import resolve
+from qa.retrieve.conversation import resolve
 from qa.answer.extractive import ExtractiveAnswerer
 from qa.answer.lead import kind
 from tests.test_answer import BAIDU, FixedRetriever, documents_of, final, hit, query

@@ -15,7 +15,7 @@ import pytest
 from index.document import local_id
 from index.errors import IndexCorrupt
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from index.parse import MAX_FILE_BYTES, discover, parse_file
 from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
@@ -72,9 +72,9 @@ def test_damaged_vector_file_is_rebuilt_from_the_store(built, fake_encoder, dama
     if damage != "deleted":
         assert "checksum" in caplog.text and "rebuilt the vector index from the stored vectors" in caplog.text
     idx = IndexDir.open(built)
-    idx.vectors()
-    assert idx.vectors_rebuilt  # an ingest that sees this writes the file again
-    idx.save()
+    idx.engines.vectors()
+    assert idx.engines.vectors_rebuilt  # an ingest that sees this writes the file again
+    idx.engines.save()
     idx.close()
     caplog.clear()
     with caplog.at_level(logging.WARNING, "newsdesk.index"):
@@ -119,7 +119,7 @@ def test_second_ingest_process_fails_clearly_while_one_writes(tmp_path):
     index = tmp_path / "index"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from index.layout import write_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from index.storage.layout import write_lock\n"
          f"with write_lock(Path({str(index)!r})):\n    print('locked', flush=True); sys.stdin.read()"],
         cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

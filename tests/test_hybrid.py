@@ -10,14 +10,16 @@ import pytest
 from index.chunk import ChunkPlan
 from index.errors import ConfigError
 from index.ingest import ingest
-from index.layout import IndexDir
-from index.store import DB_NAME, FORMAT_VERSION, Filters
+from index.storage.layout import IndexDir
+from index.storage.store import DB_NAME, FORMAT_VERSION
+from index.document import Filters
 from qa.config import RankPlan
 from qa.retrieve.cues import OutletMatcher, clauses, find_dates, keywords, read_cues
 from qa.retrieve.hybrid import _cover
 from qa.retrieve.retriever import Retriever
+from index.settings import IndexSettings
 
-PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
+PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=8))
 
 
 def _article(url: str, title: str, outlet: str, date: str, body: str) -> dict:
@@ -45,7 +47,7 @@ def index(tmp_path, fake_encoder, engine) -> Path:
     src, idx = tmp_path / "src", tmp_path / "index"
     src.mkdir()
     (src / "a.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
-    ingest([src], idx, fake_encoder, PLAN, keyword_engine=engine)
+    ingest([src], idx, fake_encoder, IndexSettings(chunk=PLAN.chunk, keyword_engine=engine))
     return idx
 
 
@@ -54,7 +56,7 @@ def _docs(retriever: Retriever, question: str, k: int = 3, filters: Filters | No
 
 
 def _found(idx: IndexDir, terms: list[str], filters: Filters | None = None) -> set[str]:
-    return {d for _, d, _ in idx.keywords().hits(terms, 10, filters, (1.0, 1.0, 1.0))}
+    return {d for _, d, _ in idx.engines.keywords().hits(terms, 10, filters, (1.0, 1.0, 1.0))}
 
 
 def test_keyword_index_follows_edits_and_deletes(tmp_path, index, fake_encoder, engine):
@@ -64,7 +66,7 @@ def test_keyword_index_follows_edits_and_deletes(tmp_path, index, fake_encoder, 
     ingest([src], index, fake_encoder, PLAN)
     idx = IndexDir.open(index)
     try:
-        assert idx.keywords().name == engine  # the engine the index was written with
+        assert idx.engines.keywords().name == engine  # the engine the index was written with
         assert _found(idx, ["kumquats"]) == {"https://a.example/1"}
         assert _found(idx, ["zephyr"]) == set()  # old text and the dropped article are gone
         fts_rows = idx.store._db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]

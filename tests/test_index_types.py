@@ -6,16 +6,17 @@ import json
 import numpy as np
 import pytest
 
-from index import faiss_store
+from index.engines import faiss_store
 from index.chunk import ChunkPlan
 from index.errors import ConfigError
-from index.faiss_store import IndexSpec, VectorIndex, choose_spec
+from index.engines.faiss_store import IndexSpec, VectorIndex, choose_spec
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
 from tests.test_ingest import _article, _write
+from index.settings import IndexSettings
 
-PLAN = ChunkPlan(max_tokens=64, overlap_tokens=0)
+PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=0))
 
 
 def test_choice_by_size():
@@ -55,7 +56,7 @@ def test_switching_type_rebuilds_from_stored_vectors(tmp_path, fake_encoder, mon
     assert json.loads((idx / "manifest.json").read_text())["index"] == {"kind": "flat"}
 
     fake_encoder.encoded.clear()
-    ingest([src], idx, fake_encoder, PLAN, index_type="ivf-sq8")
+    ingest([src], idx, fake_encoder, IndexSettings(chunk=PLAN.chunk, index_type="ivf-sq8"))
     assert fake_encoder.encoded == []  # converted, not re-embedded
     manifest = json.loads((idx / "manifest.json").read_text())
     assert manifest["index"]["kind"] == "ivf-sq8" and manifest["index"]["nlist"] == 64
@@ -65,8 +66,8 @@ def test_switching_type_rebuilds_from_stored_vectors(tmp_path, fake_encoder, mon
     _write(src, "a.jsonl", [_article(n) for n in range(1, 20)])  # edits under IVF: removals work
     ingest([src], idx, fake_encoder, PLAN)
     opened = IndexDir.open(idx)
-    assert len(opened.vectors()) == opened.store.counts()["chunks"]
-    assert opened.vectors().spec.kind == "ivf-sq8"
+    assert len(opened.engines.vectors()) == opened.store.counts()["chunks"]
+    assert opened.engines.vectors().spec.kind == "ivf-sq8"
 
 
 def test_auto_converts_when_the_corpus_crosses_the_threshold(tmp_path, fake_encoder, monkeypatch):

@@ -8,11 +8,12 @@ import pytest
 
 from index.chunk import ChunkPlan
 from index.errors import IndexBusy, IndexMismatch, IndexMissing
-from index.ingest import ingest
-from index.layout import IndexDir, write_lock
+from index.ingest import IngestRun, ingest
+from index.storage.layout import IndexDir, write_lock
 from qa.retrieve.retriever import Retriever
+from index.settings import IndexSettings
 
-PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
+PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=8))
 
 
 def _article(n: int, body: str | None = None) -> dict:
@@ -32,7 +33,7 @@ def _state(index_dir: Path) -> tuple[dict, int, int]:
     idx = IndexDir.open(index_dir)
     try:
         docs = {d: h for d, (h, *_) in idx.store.doc_hashes().items()}
-        return docs, idx.store.counts()["chunks"], len(idx.vectors())
+        return docs, idx.store.counts()["chunks"], len(idx.engines.vectors())
     finally:
         idx.close()
 
@@ -62,7 +63,7 @@ def test_add_edit_delete_and_unchanged(tmp_path, fake_encoder):
     (src / "b.jsonl").unlink()
     r = ingest([src], idx, fake_encoder, PLAN)  # without --sync nothing is removed
     assert r.removed == 0 and len(_state(idx)[0]) == 2
-    r = ingest([src], idx, fake_encoder, PLAN, sync=True)
+    r = ingest([src], idx, fake_encoder, PLAN, IngestRun(sync=True))
     assert r.removed == 1
     docs3, chunks3, vectors3 = _state(idx)
     assert set(docs3) == {"https://news.example/1"} and chunks3 == vectors3
@@ -95,7 +96,7 @@ def test_broken_file_keeps_what_was_indexed(tmp_path, fake_encoder):
     path = _write(src, "a.jsonl", [_article(1)])
     ingest([src], idx, fake_encoder, PLAN)
     path.write_bytes(b"\x00\x01binary garbage\x00")
-    r = ingest([src], idx, fake_encoder, PLAN, sync=True)
+    r = ingest([src], idx, fake_encoder, PLAN, IngestRun(sync=True))
     assert len(r.errors) == 1 and "a.jsonl" in str(r.errors[0])
     assert set(_state(idx)[0]) == {"https://news.example/1"}
 
@@ -135,7 +136,7 @@ def test_rebuild_swaps_in_a_fresh_index(tmp_path, fake_encoder):
     _write(src, "a.jsonl", [_article(1), _article(2)])
     ingest([src], idx, fake_encoder, PLAN)
     _write(src, "a.jsonl", [_article(2)])
-    r = ingest([src], idx, fake_encoder, PLAN, rebuild=True)
+    r = ingest([src], idx, fake_encoder, PLAN, IngestRun(rebuild=True))
     assert r.added == 1 and set(_state(idx)[0]) == {"https://news.example/2"}
     assert not list(tmp_path.glob("index.*"))
 
@@ -149,7 +150,7 @@ def test_second_writer_fails_clearly(tmp_path, fake_encoder):
 
 
 def test_filters(tmp_path, fake_encoder):
-    from index.store import Filters
+    from index.document import Filters
 
     src, idx = tmp_path / "src", tmp_path / "index"
     arts = [_article(1), dict(_article(2), source="Other Post"), _article(20)]
@@ -177,7 +178,7 @@ def test_full_article_takes_over_a_related_stub_from_another_file(tmp_path, fake
 
 
 def test_one_big_file_is_committed_in_pieces_and_resumes_after_a_crash(tmp_path, fake_encoder, monkeypatch):
-    from index import writer as ingest_module
+    from index.ingest import writer as ingest_module
 
     monkeypatch.setattr(ingest_module, "BATCH_CHUNKS", 8)
     src, idx = tmp_path / "src", tmp_path / "index"

@@ -14,13 +14,14 @@ import pytest
 from index.chunk import ChunkPlan
 from index.errors import ConfigError, IndexBusy
 from index.ingest import ingest
-from index.keyword.tantivy_engine import FOLDER, RECORD, TantivyKeywords
-from index.layout import IndexDir
-from index.store import DB_NAME
+from index.engines.keyword.tantivy_engine import FOLDER, RECORD, TantivyKeywords
+from index.storage.layout import IndexDir
+from index.storage.store import DB_NAME
 from qa.config import load_config
 from tests.conftest import ROOT
+from index.settings import IndexSettings
 
-PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
+PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=8))
 W = (2.0, 1.0, 1.0)
 
 
@@ -32,14 +33,14 @@ def _write(src: Path, articles: list[tuple[int, str, str]]) -> None:
 
 
 def _docs(idx: IndexDir, *terms: str) -> set[str]:
-    return {d for _, d, _ in idx.keywords("tantivy").hits(list(terms), 10, None, W)}
+    return {d for _, d, _ in idx.engines.keywords("tantivy").hits(list(terms), 10, None, W)}
 
 
 @pytest.fixture
 def built(tmp_path, fake_encoder) -> Path:
     _write(tmp_path / "src", [(0, "Harbour vote", "The harbour council voted on the budget"),
                               (1, "Rail strike", "Rail workers strike over pay")])
-    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, PLAN, keyword_engine="tantivy")
+    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, IndexSettings(chunk=PLAN.chunk, keyword_engine="tantivy"))
     return tmp_path / "index"
 
 
@@ -50,11 +51,11 @@ def test_query_words_weigh_as_fts5_asks_them(tmp_path, fake_encoder):
     _write(tmp_path / "src", [(0, "Court", "Judge Kaplan ruled on the motion"),
                               (1, "Markets", "The company's shares and its rival's shares fell"),
                               (2, "Tech", "Companies report earnings; a chip maker grew")])
-    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, PLAN, keyword_engine="tantivy")
+    ingest([tmp_path / "src"], tmp_path / "index", fake_encoder, IndexSettings(chunk=PLAN.chunk, keyword_engine="tantivy"))
     idx = IndexDir.open(tmp_path / "index")
     try:
         assert _docs(idx, "kaplan's") == {"https://n.example/0"}
-        engine = idx.keywords("tantivy")
+        engine = idx.engines.keywords("tantivy")
         once = dict((d, s) for _, d, s in engine.hits(["company", "chip"], 10, None, W))
         twice = dict((d, s) for _, d, s in engine.hits(["company", "companies", "chip"], 10, None, W))
         assert twice["https://n.example/2"] > once["https://n.example/2"]
@@ -95,8 +96,8 @@ def test_a_reader_sees_new_commits_without_reopening(tmp_path, built, fake_encod
 def test_hits_of_documents_gone_from_the_store_are_never_returned(built):
     reader, writer = IndexDir.open(built), IndexDir.open(built)
     try:
-        engine = reader.keywords("tantivy")
-        writer.keywords("tantivy", write=True)  # an ingest in progress: the reader leaves repairs to it
+        engine = reader.engines.keywords("tantivy")
+        writer.engines.keywords("tantivy", write=True)  # an ingest in progress: the reader leaves repairs to it
         with writer.store.transaction():  # committed to the store, not yet to tantivy
             writer.store.delete_document("https://n.example/1")
         assert {i for i, _ in engine.search(["strike"], 10)}  # still in tantivy...
@@ -158,7 +159,7 @@ def test_a_missing_or_damaged_index_is_rebuilt_from_the_store(built, fake_encode
     ingest([tmp_path / "src"], built, fake_encoder, PLAN)  # nothing changed, but the ingest writes it again
     idx = IndexDir.open(built)
     try:
-        engine = idx.keywords("tantivy")
+        engine = idx.engines.keywords("tantivy")
         assert engine.generation == idx.store.generation() and _docs(idx, "rail") == {"https://n.example/1"}
     finally:
         idx.close()
@@ -167,10 +168,10 @@ def test_a_missing_or_damaged_index_is_rebuilt_from_the_store(built, fake_encode
 def test_a_second_writer_is_refused(built):
     first = IndexDir.open(built)
     try:
-        first.keywords("tantivy", write=True)
-        code = ("import sys; from index.layout import IndexDir; from index.errors import IndexBusy\n"
+        first.engines.keywords("tantivy", write=True)
+        code = ("import sys; from index.storage.layout import IndexDir; from index.errors import IndexBusy\n"
                 f"i = IndexDir.open({str(built)!r})\n"
-                "try:\n    i.keywords('tantivy', write=True)\nexcept IndexBusy as e:\n    print('busy', e); sys.exit(3)")
+                "try:\n    i.engines.keywords('tantivy', write=True)\nexcept IndexBusy as e:\n    print('busy', e); sys.exit(3)")
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 3 and "being written by another process" in out.stdout, out.stderr
         with pytest.raises(IndexBusy):
@@ -178,14 +179,14 @@ def test_a_second_writer_is_refused(built):
     finally:
         first.close()
     again = IndexDir.open(built)  # closing released the lock
-    again.keywords("tantivy", write=True)
+    again.engines.keywords("tantivy", write=True)
     again.close()
 
 
 def test_switching_engines_rebuilds_the_other_from_the_store(built):
     idx = IndexDir.open(built)
     try:
-        fts = idx.keywords("fts5")  # FTS5 was not kept while tantivy was the engine: filled from the store
+        fts = idx.engines.keywords("fts5")  # FTS5 was not kept while tantivy was the engine: filled from the store
         assert {d for _, d, _ in fts.hits(["harbour"], 10, None, W)} == {"https://n.example/0"}
         assert idx.store.meta()["fts5"] == "on"
     finally:

@@ -104,9 +104,11 @@ def test_each_module_imports_on_its_own():
 
 
 # Each heavy library has exactly one importer (docs/ARCHITECTURE.md), so swapping it touches one file.
-HEAVY = {"faiss": "index.faiss_store", "sentence_transformers": "index.embed", "gradio": "ui.app",
-         "tantivy": "index.keyword.tantivy_engine", "ray": "index.ray_ingest", "pymilvus": "index.milvus_backend",
-         "milvus_lite": None, "trafilatura": "index.parse.markup", "openai": "qa.answer.llm"}
+HEAVY = {"faiss": "index.engines.faiss_store", "sentence_transformers": "index.embed", "gradio": "ui.app",
+         "tantivy": "index.engines.keyword.tantivy_engine", "ray": "index.ingest.ray_ingest",
+         "pymilvus": "index.engines.milvus.collection", "milvus_lite": None, "trafilatura": "index.parse.markup",
+         "openai": "qa.answer.llm"}
+ENGINE_LIBRARIES = ("faiss", "tantivy", "pymilvus")  # the engines' room, index/engines/, is where they live
 
 
 def _third_party(path: Path) -> set[str]:
@@ -125,3 +127,30 @@ def test_each_heavy_library_has_one_importer():
              "server the tests start, never imported)" for lib, found in importers.items()
              if found != ([HEAVY[lib]] if HEAVY[lib] else [])]
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_engines_live_in_one_room_and_only_it_and_the_config_name_milvus():
+    """Engines are reached through `index.engines` (open_engines and the Engines contract): their libraries
+    are imported under index/engines/ only, and Milvus is named (imported, or used as a name in code) only
+    there and in the settings that configure it."""
+    assert all(HEAVY[lib].startswith("index.engines.") for lib in ENGINE_LIBRARIES)
+    wrong = []
+    for module, path in MODULES.items():
+        if module.startswith("index.engines") or module == "qa.config":
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        wrong += [f"{module} names {name}" for name in sorted(names) if "milvus" in name.lower()]
+    assert not wrong, "\n".join(wrong)
+
+
+MAX_LINES = 300
+
+
+def test_no_source_file_is_over_300_lines():
+    """A file a reader can hold in mind: past ~300 lines a module is doing more than one job."""
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text("utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"over {MAX_LINES} lines: {long}"

@@ -14,15 +14,16 @@ import pytest
 from index.chunk import ChunkPlan
 from index.errors import ConfigError
 from index.ingest import ingest
-from index.layout import IndexDir
-from index.milvus_backend import MilvusTarget
-from index.milvus_rows import analyze, expression, rows_of
-from index.store import Filters
+from index.storage.layout import IndexDir
+from index.engines.milvus.rows import MilvusTarget
+from index.engines.milvus.rows import analyze, expression, rows_of
+from index.document import Filters
 from qa.config import Config, _validated
 from qa.retrieve.retriever import Retriever
 from tests.milvus_server import milvus_server  # noqa: F401  (the fixture)
+from index.settings import IndexSettings
 
-PLAN = ChunkPlan(max_tokens=64, overlap_tokens=8)
+PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=8))
 ARTICLES = [(0, "Harbour vote", "The harbour council voted on the budget", "Example Times", ["politics"]),
             (1, "Rail strike", "Rail workers strike over pay in the capital", "Daily Planet", ["labour"]),
             (2, "Vaccine rollout", "The vaccine rollout reaches rural clinics", "Example Times", ["health"]),
@@ -44,7 +45,7 @@ def target(milvus_server) -> MilvusTarget:
 
 
 def _rows(idx: IndexDir) -> dict[int, int]:
-    return idx.milvus().indexed()
+    return idx.engines.collection().indexed()
 
 
 def _stored(idx: IndexDir) -> dict[int, int]:
@@ -57,8 +58,8 @@ def _urls(hits) -> list[str]:
 
 def test_ingest_edit_and_remove_keep_the_collection_equal_to_the_store(tmp_path, fake_encoder, target):
     src = _write(tmp_path / "src", ARTICLES)
-    ingest([src], tmp_path / "idx", fake_encoder, PLAN, milvus=target)
-    idx = IndexDir.open(tmp_path / "idx", milvus=target)
+    ingest([src], tmp_path / "idx", fake_encoder, IndexSettings(chunk=PLAN.chunk, backend=target))
+    idx = IndexDir.open(tmp_path / "idx", backend=target)
     try:
         assert _rows(idx) == _stored(idx) and len(_stored(idx)) >= 4
         assert not (tmp_path / "idx" / "vectors.faiss").exists(), "milvus mode keeps no local vector file"
@@ -67,8 +68,8 @@ def test_ingest_edit_and_remove_keep_the_collection_equal_to_the_store(tmp_path,
     finally:
         idx.close()
     _write(src, [ARTICLES[0], (1, "Rail strike ends", "Rail workers end their strike", "Daily Planet", []), ARTICLES[3]])
-    ingest([src], tmp_path / "idx", fake_encoder, PLAN, milvus=target)
-    idx = IndexDir.open(tmp_path / "idx", milvus=target)
+    ingest([src], tmp_path / "idx", fake_encoder, IndexSettings(chunk=PLAN.chunk, backend=target))
+    idx = IndexDir.open(tmp_path / "idx", backend=target)
     try:
         assert _rows(idx) == _stored(idx)
         retriever = Retriever(idx, fake_encoder)
@@ -79,8 +80,8 @@ def test_ingest_edit_and_remove_keep_the_collection_equal_to_the_store(tmp_path,
 
 
 def test_filters_run_inside_milvus(tmp_path, fake_encoder, target):
-    ingest([_write(tmp_path / "src", ARTICLES)], tmp_path / "idx", fake_encoder, PLAN, milvus=target)
-    idx = IndexDir.open(tmp_path / "idx", milvus=target)
+    ingest([_write(tmp_path / "src", ARTICLES)], tmp_path / "idx", fake_encoder, IndexSettings(chunk=PLAN.chunk, backend=target))
+    idx = IndexDir.open(tmp_path / "idx", backend=target)
     try:
         retriever = Retriever(idx, fake_encoder)
         ask = lambda **f: {h.doc_id for h in retriever.search("harbour rail vaccine drought", k=10,  # noqa: E731
@@ -90,7 +91,7 @@ def test_filters_run_inside_milvus(tmp_path, fake_encoder, target):
         assert ask(date_to="2023-10-02") == {"https://n.example/0", "https://n.example/1"}  # undated 3 never in a range
         assert ask(outlets=('Quote "Weekly"',)) == {"https://n.example/3"}  # a quote is only a quote
         assert ask(outlets=("Example Times",), date_from="2023-10-03") == {"https://n.example/2"}
-        dense = idx.milvus().search(fake_encoder.encode_query("harbour"), 10, Filters(outlets=("daily planet",)))
+        dense = idx.engines.collection().search(fake_encoder.encode_query("harbour"), 10, Filters(outlets=("daily planet",)))
         assert dense and set(idx.store.chunk_docs([i for i, _ in dense]).values()) == {"https://n.example/1"}
     finally:
         idx.close()
@@ -104,7 +105,7 @@ def test_a_local_index_moves_to_milvus_by_switching_backend_without_embedding(tm
     real_encode, fake_encoder.encode = fake_encoder.encode, None  # filled from the stored vectors: no embedding
     config = _validated({"backend": "milvus", "milvus": {"uri": target.uri, "collection": target.collection}},
                         Path("newsdesk.yaml"))
-    idx = IndexDir.open(tmp_path / "idx", milvus=config.milvus_target())
+    idx = IndexDir.open(tmp_path / "idx", backend=config.milvus_target())
     try:
         assert _rows(idx) == _stored(idx)
         fake_encoder.encode = real_encode
@@ -114,9 +115,9 @@ def test_a_local_index_moves_to_milvus_by_switching_backend_without_embedding(tm
 
 
 def test_rows_a_crash_left_behind_are_never_shown_and_are_deleted_at_the_next_open(tmp_path, fake_encoder, target):
-    ingest([_write(tmp_path / "src", ARTICLES)], tmp_path / "idx", fake_encoder, PLAN, milvus=target)
-    idx = IndexDir.open(tmp_path / "idx", milvus=target)
-    milvus = idx.milvus()
+    ingest([_write(tmp_path / "src", ARTICLES)], tmp_path / "idx", fake_encoder, IndexSettings(chunk=PLAN.chunk, backend=target))
+    idx = IndexDir.open(tmp_path / "idx", backend=target)
+    milvus = idx.engines.collection()
     doc = idx.store.document("https://n.example/0")
     ghost = [(7, "harbour council budget harbour council budget")]
     milvus.put([(doc, ghost)], {7: fake_encoder.encode_query("harbour council budget")})  # upserted, never committed
@@ -129,7 +130,7 @@ def test_rows_a_crash_left_behind_are_never_shown_and_are_deleted_at_the_next_op
     assert all(h.chunk_id != 7 and idx.store.document(h.doc_id) for h in hits)
     idx.store.set_meta(milvus="{}")  # as a crash leaves it: the record behind the store
     idx.close()
-    idx = IndexDir.open(tmp_path / "idx", milvus=target)
+    idx = IndexDir.open(tmp_path / "idx", backend=target)
     try:
         assert _rows(idx) == _stored(idx), "the next open did not reconcile the collection with the store"
     finally:
@@ -176,7 +177,7 @@ def test_a_server_that_does_not_answer_is_named_in_one_line(tmp_path, fake_encod
 
     ingest([_write(tmp_path / "src", ARTICLES[:1])], tmp_path / "idx", fake_encoder, PLAN)
     nowhere = MilvusTarget(uri=f"http://127.0.0.1:{_free_port()}")
-    idx = IndexDir.open(tmp_path / "idx", milvus=nowhere)
+    idx = IndexDir.open(tmp_path / "idx", backend=nowhere)
     try:
         with pytest.raises(BackendUnavailable, match=f"Milvus at {nowhere.uri}.*check that the server runs"):
             Retriever(idx, fake_encoder).search("harbour", k=1)

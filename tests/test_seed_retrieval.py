@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from index.chunk import ChunkPlan
 from index.document import untagged
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
+from index.settings import IndexSettings
 
 pytestmark = pytest.mark.model
 
@@ -24,7 +24,7 @@ def retriever(tmp_path_factory, real_encoder):
     from tests.conftest import SEEDS
 
     idx = tmp_path_factory.mktemp("seed-index")
-    report = ingest([SEEDS], idx, real_encoder, ChunkPlan())
+    report = ingest([SEEDS], idx, real_encoder, IndexSettings())
     assert report.added == 5 and not report.errors
     r = Retriever(IndexDir.open(idx, real_encoder.model_id), real_encoder)
     yield r

@@ -7,7 +7,7 @@ from bench.load import _figures
 from bench.run import run as run_bench
 from index.embed import BUNDLED_MODEL, Encoder
 from index.errors import ConfigError, IndexMismatch
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.config import Config, load_config
 
 

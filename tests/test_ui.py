@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from index.chunk import ChunkPlan
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT, SEEDS
 from ui.desk import Desk
+from index.settings import IndexSettings
 
 pytestmark = [pytest.mark.model,  # gradio's queue trips pandas deprecation warnings that are not ours
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")]
@@ -37,7 +37,7 @@ def server(tmp_path_factory, real_encoder):
     from ui.app import launch
 
     idx = tmp_path_factory.mktemp("ui-index")
-    ingest([SEEDS], idx, real_encoder, ChunkPlan())
+    ingest([SEEDS], idx, real_encoder, IndexSettings())
     desk = Desk(Retriever(IndexDir.open(idx, real_encoder.model_id), real_encoder))
     desk.warm_up()
     app, url = launch(desk, "127.0.0.1", _free_port(), block=False)
@@ -306,7 +306,7 @@ def test_serve_prints_one_serving_line_and_no_share_link_hint(tmp_path, real_enc
     import subprocess
     import sys
 
-    ingest([SEEDS], tmp_path / "idx", real_encoder, ChunkPlan())
+    ingest([SEEDS], tmp_path / "idx", real_encoder, IndexSettings())
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(tmp_path / "idx"), "--port", str(port)],

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from index.ingest import ingest
-from index.layout import IndexDir
+from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
 from tests.crash_ingest import PLAN
 from tests.fakes import HashingEncoder
 from tests.test_ui import _ask, _open, _viewport, browser  # noqa: F401  (browser: the headless Chromium fixture)
-from ui.desk import MAX_UPLOAD_BYTES, Desk
+from index.ingest.uploads import MAX_UPLOAD_BYTES
+from ui.desk import Desk
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")
 

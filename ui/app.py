@@ -28,7 +28,8 @@ from qa.config import Config  # noqa: E402
 from qa.retrieve.filters import parse_filters  # noqa: E402
 from qa.retrieve.retriever import Retriever  # noqa: E402
 from ui import render  # noqa: E402
-from ui.desk import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, CorpusSummary, Desk  # noqa: E402
+from index.ingest.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES  # noqa: E402
+from ui.desk import CorpusSummary, Desk  # noqa: E402
 from ui.stream import paced  # noqa: E402
 
 log = logging.getLogger("newsdesk.ui")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from index.errors import NewsdeskError
-from index.parallel import ENGINES
+from index.ingest.parallel import ENGINES
 from qa.config import DEFAULT_CONFIG_FILE, Config, load_config
 
 EPILOG = f"""Settings come from --config FILE, $NEWSDESK_CONFIG, or ./{DEFAULT_CONFIG_FILE} (see README).
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsdesk: error: {terminal_safe(str(exc))}", file=sys.stderr)
         return 2
     except (sqlite3.DatabaseError, OSError) as exc:  # met mid-command: locked, read-only, full disk, or damage
-        from index.folder import storage_error
+        from index.storage.folder import storage_error
 
         error = storage_error(Path(config.index_dir if config else "INDEX"), exc)
         if not isinstance(error, NewsdeskError):
@@ -179,11 +179,10 @@ def _filters(args: argparse.Namespace):
 
 
 def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from index.ingest import ingest
-    from index.parallel import runner_for
+    from index.ingest import IngestRun, ingest
 
     config = config.with_overrides(ingest_engine=args.engine, ingest_workers=args.workers)
-    runner = runner_for(config.ingest_engine, config.ingest_workers, config.ray_address)
+    settings = config.index_settings()
     encoder = config.encoder()
     bar = None
 
@@ -197,12 +196,8 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, dynamic_ncols=True)
         bar.update(done - bar.n)
 
-    try:
-        report = ingest(args.paths, config.index_dir, encoder, config.chunk_plan(), sync=args.sync,
-                        rebuild=args.rebuild, progress=progress, index_type=config.index_type,
-                        keyword_engine=config.keyword_engine, runner=runner, milvus=config.milvus_target())
-    finally:
-        runner.close()
+    report = ingest(args.paths, config.index_dir, encoder, settings,
+                    IngestRun(sync=args.sync, rebuild=args.rebuild, progress=progress))
     if bar is not None:
         bar.close()
     for err in report.errors:

@@ -13,8 +13,8 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
-from index.store import Filters
-from qa.retrieve.retriever import Hit
+from index.document import Filters
+from qa.retrieve.records import Hit
 from ui.desk import CorpusSummary
 
 CONTEXT_CHARS = 280  # passage text shown on each side of the quoted sentences

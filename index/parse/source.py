@@ -9,10 +9,13 @@ reads more than the cap into memory.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from index.document import local_id
 from index.errors import ParseError
@@ -110,16 +113,33 @@ def read_regular(path: Path, cap: int) -> bytes:
     or reading without end, and a file swapped for one after it was listed is caught
     too. A file already over the cap is not read (`Oversized`).
     """
+    with _open_regular(path, cap) as handle:
+        return handle.read(cap + 1)  # the file may have grown since fstat
+
+
+def file_sha256(path: Path, cap: int | None = None) -> str:
+    """The sha256 of the regular file `path`, read in 1 MiB blocks through the same checks as `read_regular`
+    (`NotRegular`; with a `cap`, `Oversized`). Every file hash of an index is this one: the files an
+    ingest compares, the vector file the manifest vouches for, and uploaded copies."""
+    digest = hashlib.sha256()
+    with _open_regular(path, cap) as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _open_regular(path: Path, cap: int | None) -> Iterator[BinaryIO]:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         mode, size = (info := os.fstat(fd)).st_mode, info.st_size
         if not stat.S_ISREG(mode):
             raise NotRegular(f"is not a regular file (it is {_file_type(mode)})")
-        if size > cap:
+        if cap is not None and size > cap:
             raise Oversized(size)
         os.set_blocking(fd, True)
         with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read(cap + 1)  # the file may have grown since fstat
+            yield handle
     finally:
         os.close(fd)
 

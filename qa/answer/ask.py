@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from index.store import Filters
-from qa.answer.conversation import Query, resolve
+from index.document import Filters
+from qa.retrieve.conversation import Query, resolve
 from qa.answer.factory import default_answerer
 from qa.answer.records import Answer, Answerer, History
-from qa.retrieve.retriever import Hit, Retriever, validate_question
+from qa.retrieve.retriever import Retriever, validate_question
+from qa.retrieve.records import Hit
 
 
 def ask(question: str, history: History | None = None, retriever: Retriever | None = None,

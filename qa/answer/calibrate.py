@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from qa.answer.conversation import resolve
+from qa.retrieve.conversation import resolve
 from qa.answer.extractive import THRESHOLD, ExtractiveAnswerer
 from qa.retrieve.retriever import Retriever
 

@@ -19,10 +19,10 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from index.chunk import split_sentences
-from qa.answer.conversation import Query
+from qa.retrieve.conversation import Query
 from qa.answer.lead import each_outlet, kind, lead_line
 from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
-from qa.retrieve.retriever import Hit
+from qa.retrieve.records import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
 
 # Calibrated with `python -m qa.answer.calibrate --answerable 300` on the 609-article MultiHop-RAG corpus (k=5): at 0.25,

@@ -18,11 +18,11 @@ import html
 import re
 from typing import Iterator, Sequence
 
-from qa.answer.conversation import Query, message_text
+from qa.retrieve.conversation import Query, message_text
 from qa.answer.grounding import ground
 from qa.answer.llm import ChatClient, ModelUnavailable
 from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, History
-from qa.retrieve.retriever import Hit
+from qa.retrieve.records import Hit
 
 HISTORY_TURNS = 4  # chat messages before the question that go to the model (two exchanges)
 TURN_CHARS = 600  # of each earlier message: enough for the names a follow-up leans on

@@ -22,7 +22,7 @@ import numpy as np
 
 from index.chunk import split_sentences
 from qa.answer.records import Citation, Claim, Quote
-from qa.retrieve.retriever import Hit
+from qa.retrieve.records import Hit
 from qa.retrieve.terms import content_terms
 
 SUPPORT = 0.5  # a claim is backed when its support score reaches this (overlap, blended with cosine when embedded)

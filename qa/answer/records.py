@@ -14,8 +14,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from qa.answer.conversation import Query
-from qa.retrieve.retriever import Hit
+from qa.retrieve.conversation import Query
+from qa.retrieve.records import Hit
 
 ABSTAIN_TEXT = "The indexed articles don't answer this."
 History = Iterable[Mapping[str, Any]]  # chat messages: {"role": "user" | "assistant", "content": ...}

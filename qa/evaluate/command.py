@@ -66,7 +66,7 @@ def _print_misses(report: Report, ks: tuple[int, ...], count: int) -> None:
 
 
 def _engines(text: str | None) -> tuple[str, ...]:
-    from index.keyword import ENGINES
+    from index.engines.keyword import ENGINES
 
     names = tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
     for name in names:

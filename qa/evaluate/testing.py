@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Sequence
 
 from index.document import untagged
-from index.store import Filters
+from index.document import Filters
 from qa.config import Config
 from qa.evaluate.golden import GoldenQuestion, load_golden
 from qa.evaluate.metrics import Report, evaluate
-from qa.retrieve.retriever import Hit, Retriever
+from qa.retrieve.retriever import Retriever
+from qa.retrieve.records import Hit
 
 
 def build_retriever(paths: Sequence[str | Path], index_dir: str | Path, config: Config | None = None) -> Retriever:
@@ -31,14 +32,15 @@ def build_retriever(paths: Sequence[str | Path], index_dir: str | Path, config: 
     test suite build once per module (a module-scoped fixture) and reuse it.
     """
     from index.ingest import ingest
-    from index.layout import IndexDir
+    from index.storage.layout import IndexDir
 
     config = config or Config()
     encoder = config.encoder()
-    report = ingest(paths, index_dir, encoder, config.chunk_plan(), milvus=config.milvus_target())
+    settings = config.index_settings()
+    report = ingest(paths, index_dir, encoder, settings)
     if report.errors:
         raise AssertionError("some article files could not be indexed:\n" + "\n".join(f"  {e}" for e in report.errors))
-    return Retriever(IndexDir.open(index_dir, encoder.model_id, config.milvus_target()), encoder, config.rank_plan())
+    return Retriever(IndexDir.open(index_dir, encoder.model_id, settings.backend), encoder, config.rank_plan())
 
 
 def assert_retrieves(retriever: Retriever, question: str, doc_id: str, k: int = 5,

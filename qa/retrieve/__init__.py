@@ -5,7 +5,8 @@ candidates fused per article, clause coverage); `cues` what a question names
 (outlets, dates, clauses); `terms` content words and stop words; `filters` user
 values checked into `Filters`. Nothing here composes answers.
 """
-from index.store import Filters
-from qa.retrieve.retriever import Hit, Retriever, validate_question
+from index.document import Filters
+from qa.retrieve.retriever import Retriever, validate_question
+from qa.retrieve.records import Hit
 
 __all__ = ["Filters", "Hit", "Retriever", "validate_question"]

@@ -10,7 +10,7 @@ import re
 from typing import Iterable
 
 from index.errors import QueryError
-from index.store import Filters
+from index.document import Filters
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -17,9 +17,11 @@ index and store and never writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
-from index.store import Filters, Store
+from index.document import Filters
+from index.engines.base import KeywordSearch
+from index.storage.store import Store
 from qa.config import RankPlan
 from qa.retrieve.cues import Clause, Cues, keywords
 
@@ -49,16 +51,9 @@ COVER_PER_PART = 3
 DenseSearch = Callable[[int], list[tuple[int, float]]]  # limit -> [(chunk_id, cosine)]
 
 
-class KeywordEngine(Protocol):
-    """What ranking needs of a keyword engine (index.keyword): BM25 hits of chunks still stored."""
-
-    def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters: Filters | None,
-                  weights: tuple[float, float, float]) -> list[list[tuple[int, str, float]]]: ...
-
-
 def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch | None, cues: Cues,
          filters: Filters | None = None, parts: Sequence[Clause] = (),
-         keyword: KeywordEngine | None = None) -> list[Ranked]:
+         keyword: KeywordSearch | None = None) -> list[Ranked]:
     """The `k` passages to show for `question`, best article first.
 
     `parts` are the clauses of a multi-part question (see `qa.retrieve.cues.clauses`): each is
@@ -66,8 +61,8 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
     pulled up (see `_cover`). With fewer than two parts, or clause_weight 0, the
     ranking is the plain fused one.
 
-    `keyword` is the keyword engine (index.keyword; None: the store's FTS5 table). The
-    question and each part are one keyword query of one batch (`hits_many`): tantivy
+    `keyword` is the index's keyword side (index.engines.base.KeywordSearch; None only in dense
+    mode). The question and each part are one keyword query of one batch (`hits_many`): tantivy
     runs them side by side on a snapshot and joins their chunks to the store once;
     a part asks for `plan.clause_candidates` hits only. FTS5 runs them one by one, and
     each costs about as much as the question's own (it scores every row holding a word).
@@ -76,7 +71,7 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
     w = plan.dense_weight if plan.mode == "hybrid" else (1.0 if plan.mode == "dense" else 0.0)
     near = dense(plan.candidates) if plan.mode != "keyword" and dense is not None else []
     asked = [(keywords(question), plan.candidates)] + [(keywords(p.text), plan.clause_candidates) for p in parts]
-    found = (keyword or _Fts5(store)).hits_many(asked, filters, (plan.title_weight, 1.0, plan.meta_weight)) \
+    found = keyword.hits_many(asked, filters, (plan.title_weight, 1.0, plan.meta_weight)) \
         if w < 1.0 else [[] for _ in asked]
     scores, passages = _articles(found[0], near, w, plan, store, cues)
     aspects = []
@@ -97,16 +92,6 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
     for doc_id in order:  # few articles matched: fill up with their further passages
         chosen += [Ranked(c, doc_id, scores.get(doc_id, 0.0)) for _, c in passages[doc_id][plan.per_article :]]
     return chosen[:k]
-
-
-class _Fts5:
-    """The store's own FTS5 table as a keyword engine (for callers that pass none)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def hits_many(self, queries, filters, weights):
-        return [self.store.keyword_search(terms, limit, filters, weights) for terms, limit in queries]
 
 
 def _articles(found: list[tuple[int, str, float]], near: list[tuple[int, float]], w: float, plan: RankPlan,

@@ -1,64 +1,29 @@
 """Questions in, cited passages out: the `Retriever` and its `Hit`s.
 
 The retriever embeds the question with the same model the index was built with,
-searches the vector index and the keyword index (both inside any metadata
-filter; with backend: milvus both are one Milvus collection, the filters its
-expressions), lets `qa.retrieve.hybrid` fuse them per article with the question's news cues,
+searches the index's two engine sides (index.engines: vectors and keywords, both
+inside any metadata filter, whichever engines hold them), lets `qa.retrieve.hybrid`
+fuse them per article with the question's news cues,
 and joins each hit with its document's citation fields. It never writes to the index.
 """
 from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from index.embed import Encoder
 from index.errors import QueryError
-from index.layout import IndexDir
-from index.store import Filters
+from index.storage.layout import IndexDir
+from index.document import Filters
 from qa.config import Config, RankPlan, load_config
 from qa.retrieve.cues import OutletMatcher, clauses, read_cues
+from qa.retrieve.records import Hit
 from qa.retrieve.hybrid import rank
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One retrieved passage with everything needed to cite and highlight it.
-
-    `text == document.text[start:end]` for the stored document `doc_id`. `score`
-    is its article's fused relevance (about 0..1, plus cue boosts): comparable
-    within one search, not across searches.
-    """
-
-    rank: int
-    score: float
-    chunk_id: int
-    doc_id: str
-    text: str
-    start: int
-    end: int
-    title: str
-    outlet: str | None
-    published: str | None
-    url: str | None
-    source: str
-    kind: str = "article"
-    topics: tuple[str, ...] = ()
-
-    @property
-    def date(self) -> str | None:
-        return self.published[:10] if self.published else None
-
-    @property
-    def citation(self) -> str:
-        """`"Title", Outlet, 2024-02-21, https://...` (missing parts left out)."""
-        parts = [f'"{self.title}"'] + [p for p in (self.outlet, self.date, self.url or self.source) if p]
-        return ", ".join(parts)
 
 
 class Retriever:
@@ -75,7 +40,7 @@ class Retriever:
         """Open the index at `index_dir` (default: the config's) with the model it was built with."""
         config = config or load_config()
         encoder = config.encoder()
-        index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.milvus_target())
+        index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.index_settings().backend)
         return cls(index, encoder, config.rank_plan())
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
@@ -91,18 +56,12 @@ class Retriever:
             raise QueryError(f"filters={filters!r} is not a Filters", "pass Filters(outlets=(...), date_from=...) or None")
         self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
         store = self.index.store
-        milvus = self.index.milvus()  # backend: milvus serves both sides, the filters run inside it
+        engines = self.index.engines  # local FAISS + tantivy/FTS5, or one Milvus collection: the same two sides
         dense = None
         if self.plan.mode != "keyword":
             query = self.encoder.encode_query(question)
-            if milvus is not None:
-                dense = lambda limit: milvus.search(query, limit, filters)  # noqa: E731
-            else:
-                allowed = store.allowed_chunk_ids(filters) if filters else None
-                dense = lambda limit: self.index.vectors().search(query, limit, allowed)  # noqa: E731
-        keyword = None
-        if self.plan.mode != "dense":
-            keyword = milvus if milvus is not None else self.index.keywords(self.plan.keyword_engine)
+            dense = lambda limit: engines.dense().search(query, limit, filters)  # noqa: E731
+        keyword = engines.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None
         matcher = self._outlet_matcher()
         found = rank(question, k, self.plan, store, dense, read_cues(question, matcher), filters,
                      clauses(question, matcher) if self.plan.clause_weight > 0 else (), keyword)

@@ -1,4 +1,5 @@
-"""Bringing a derived index (the tantivy keywords, or any engine holding chunks beside the store) in line with the store.
+"""Bringing a derived index (the tantivy keywords, or any engine holding chunks beside the store) in line with the store,
+and the record of the store generation such an index reflects.
 
 The store is the source of truth; a derived index may be behind it after a crash
 (the writer commits the store first) or when it is new. One pass over both id
@@ -9,7 +10,10 @@ generation last, in `commit`, so a crash during a catch-up is caught up again.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+from pathlib import Path
 from typing import Protocol, Sequence
 
 from index.document import Document
@@ -45,3 +49,35 @@ def reconcile(engine: Derived, store) -> int:
         log.info("newsdesk: %s caught up with the store (%d removed, %d indexed)",
                  getattr(engine, "name", "derived index"), len(stale), added)
     return added
+
+
+class Record:
+    """A derived index's JSON record beside it: its schema version and the store generation it reflects.
+    Written last, atomically (temp file + rename), so it never runs ahead of the index."""
+
+    def __init__(self, path: Path, schema: int) -> None:
+        self.path, self.schema = path, schema
+
+    def _read(self) -> dict:
+        try:
+            record = json.loads(self.path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
+
+    def current(self) -> bool:
+        """Whether the index was written with this schema version (else it is rebuilt)."""
+        return self._read().get("schema") == self.schema
+
+    def generation(self) -> int:
+        """The store generation recorded (-1 when unknown: the index is caught up before it is trusted)."""
+        value = self._read().get("generation")
+        return value if isinstance(value, int) else -1
+
+    def write(self, generation: int) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps({"schema": self.schema, "generation": generation}) + "\n", "utf-8")
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)

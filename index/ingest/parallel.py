@@ -125,7 +125,7 @@ def runner_for(engine: str = "local", workers: int = 1, ray_address: str | None 
     if engine not in ENGINES:
         raise ConfigError(f"ingest engine {engine!r} is not one of {', '.join(ENGINES)}", "use ingest_engine: local")
     if engine == "ray":
-        from index.ray_ingest import RayRunner  # the only module that imports ray
+        from index.ingest.ray_ingest import RayRunner  # the only module that imports ray
 
         return RayRunner(address=ray_address or None, num_cpus=workers or None)
     if workers < 0:

@@ -9,37 +9,58 @@ is committed in batches of whole files, so an interrupted ingest keeps every
 finished batch and the next run picks up where it stopped. A file that fails to
 parse is reported and its previously indexed documents are kept.
 
-Uploads (`uploads=True`, the web UI's files) may add documents but never replace
+Uploads (`IngestRun(uploads=True)`, the web UI's files) may add documents but never replace
 one that is indexed from another file: such a document is skipped and named in
 `IngestReport.refused`. The index folder and the article paths may not overlap
-(`index.folder.check_overlap`), and `--rebuild` replaces only newsdesk's own files.
+(`index.storage.folder.check_overlap`), and `--rebuild` replaces only newsdesk's own files.
 """
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 from index.chunk import ChunkPlan
 from index.embed import Encoder
 from index.errors import ParseError
-from index.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim, finish_interrupted_swap
-from index.folder import storage_error, swap_in
-from index.layout import IndexDir, write_lock
-from index.milvus_backend import MilvusTarget
-from index.parallel import Runner, Serial
+from index.ingest.parallel import Runner, runner_for
+from index.ingest.writer import Pending, ProgressFn, write_pending
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover
-from index.parse.source import NotRegular, Oversized, read_regular
-from index.store import vec_key
-from index.writer import Pending, ProgressFn, write_pending
+from index.parse.source import NotRegular, Oversized, file_sha256
+from index.settings import IndexSettings
+from index.storage.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim
+from index.storage.folder import finish_interrupted_swap, storage_error, swap_in
+from index.storage.layout import IndexDir, write_lock
+from index.storage.store import vec_key
 
 REFUSED = "skipped {id}: an article with this {what} is already indexed from another source"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRun:
+    """What one ingest does, beside the index's settings (which come from the config).
+
+    sync:     also remove the documents of files under the paths given that are gone.
+    rebuild:  build a fresh index inside the old one and swap it in when complete (a model or format change).
+    uploads:  apply the upload rule: add, never replace a document from another source.
+    wait:     seconds to wait for another writer before giving up with `IndexBusy`.
+    progress: called with (stage, done, total) while passages are embedded.
+    runner:   an open `index.ingest.parallel.Runner` to use (and leave open, to reuse across runs);
+              None: the settings' runner is opened for this run and closed after it.
+    """
+
+    sync: bool = False
+    rebuild: bool = False
+    uploads: bool = False
+    wait: float = 0.0
+    progress: ProgressFn | None = None
+    runner: Runner | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
@@ -62,57 +83,52 @@ class IngestReport:
                 f" / {self.total_chunks} chunks; {len(self.errors)} files with errors; {self.seconds:.1f} s")
 
 
-def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder, plan: ChunkPlan = ChunkPlan(),
-           sync: bool = False, rebuild: bool = False, progress: ProgressFn | None = None,
-           index_type: str | None = None, keyword_engine: str | None = None, uploads: bool = False,
-           wait: float = 0.0, runner: Runner | None = None, milvus: MilvusTarget | None = None) -> IngestReport:
+def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
+           settings: IndexSettings = IndexSettings(), run: IngestRun = IngestRun()) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
-    `rebuild=True` builds a fresh index inside the old one (for a model or format
-    change), with the old index's uploads, and swaps its files in only when
-    complete; until then the old one serves. `index_type` (auto, flat, ivf-sq8)
-    overrides the size-based choice of vector index and is remembered by the
-    index; None keeps what the index has. `uploads=True` applies the upload rule
-    (add, never replace another source's document). `wait` is how many seconds to
-    wait for another writer before giving up with `IndexBusy`. `runner` says where
-    parsing, chunking and embedding run (`index.parallel`: serial by default, a
-    process pool, or Ray); the planning and the writes stay here either way. `milvus`
-    (backend: milvus) writes vectors and keywords to that collection instead of the folder.
+    `settings` (`IndexSettings`, from `Config.index_settings()`) say how the index is
+    chunked and where its engines and its ingest run; `run` (`IngestRun`) what this call
+    does beyond adding and updating: sync, rebuild, uploads, waiting for a writer,
+    progress. A rebuild builds the new index (with the old one's uploads) beside the old
+    one, which serves until the new one is swapped in whole. Parsing, chunking and
+    embedding run on the settings' runner (`index.ingest.parallel`: serial by default, a
+    process pool, or Ray); the planning and the writes stay here either way.
     """
     paths, index_dir = [Path(p) for p in paths], Path(index_dir)
-    runner = runner or Serial()
     check_overlap(index_dir, paths)
+    runner = run.runner or runner_for(settings.engine, settings.workers, settings.ray_address)
     try:
-        if rebuild:
-            return _rebuild(paths, index_dir, encoder, plan, progress, index_type, keyword_engine, wait, runner, milvus)
+        if run.rebuild:
+            return _rebuild(paths, index_dir, encoder, settings, replace(run, runner=runner))
         check_folder(index_dir)  # before the lock file is written into it
-        return _update(paths, index_dir, encoder, plan, sync, progress, index_type, keyword_engine, uploads,
-                       wait, runner, milvus)
+        return _update(paths, index_dir, encoder, settings, replace(run, runner=runner))
     except (sqlite3.Error, OSError) as exc:
         error = storage_error(index_dir, exc)  # read-only, disk full, locked: said as such, not "damaged"
         if error is exc:
             raise
         raise error from exc
+    finally:
+        if run.runner is None:
+            runner.close()
 
 
-def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPlan, sync: bool,
-            progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None, uploads: bool,
-            wait: float, runner: Runner, milvus: MilvusTarget | None = None) -> IngestReport:
+def _update(paths: list[Path], index_dir: Path, encoder: Encoder, settings: IndexSettings,
+            run: IngestRun) -> IngestReport:
     t0 = time.perf_counter()
     skipped: list[ParseError] = []
     files = discover(paths, skipped)
-    with write_lock(index_dir, wait):
+    with write_lock(index_dir, run.wait):
         finish_interrupted_swap(index_dir)  # a rebuild died in its swap: its complete index goes in first
-        index = IndexDir.create_or_open(index_dir, encoder.model_id, index_type, keyword_engine, milvus)
+        index = IndexDir.create_or_open(index_dir, encoder.model_id, settings)
         try:
-            counts, errors, warnings, pending, refused = _plan(index, files, encoder, plan, uploads, runner)
-            if sync:
+            counts, errors, warnings, pending, refused = _plan(index, files, encoder, settings.chunk, run)
+            if run.sync:
                 warnings += _sync(index, paths, {str(path.resolve()) for _, path in files}, counts, pending)
             warnings = [str(e) for e in skipped] + warnings
-            embedder = runner.embedder(encoder, lambda: _to_embed(index, pending))
-            written, embedded = write_pending(index, pending, embedder, progress)
-            if milvus is None and (written or counts["removed"] or index.fit_index_type() or index.vectors_rebuilt):
-                index.save()  # with Milvus, vectors.faiss is left behind: a later local open rebuilds it
+            embedder = run.runner.embedder(encoder, lambda: _to_embed(index, pending))
+            written, embedded = write_pending(index, pending, embedder, run.progress)
+            index.engines.save(changed=bool(written or counts["removed"]))
             totals = index.store.counts()
         finally:
             index.close()
@@ -121,9 +137,8 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, plan: ChunkPla
                         totals["documents"], totals["chunks"], tuple(refused))
 
 
-def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
-             progress: ProgressFn | None, index_type: str | None, keyword_engine: str | None, wait: float,
-             runner: Runner, milvus: MilvusTarget | None = None) -> IngestReport:
+def _rebuild(paths: list[Path], target: Path, encoder: Encoder, settings: IndexSettings,
+             run: IngestRun) -> IngestReport:
     """A fresh index built in `target/.rebuild` from `paths` and the old index's uploads, then swapped in.
 
     Refused for a folder holding files newsdesk did not write; only the index's own
@@ -131,16 +146,15 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, plan: ChunkPlan,
     """
     check_folder(target, rebuild=True)
     fresh = target / REBUILD_NAME
-    with write_lock(target, wait):
+    with write_lock(target, run.wait):
         claim(target)
         finish_interrupted_swap(target)  # an earlier rebuild died in its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
-        report = ingest(paths, fresh, encoder, plan, progress=progress, index_type=index_type,
-                        keyword_engine=keyword_engine, runner=runner, milvus=milvus)
+        report = ingest(paths, fresh, encoder, settings, IngestRun(progress=run.progress, runner=run.runner))
         uploads = target / UPLOADS_NAME
         if uploads.is_dir() and any(uploads.iterdir()):
-            report = _merged(report, ingest([uploads], fresh, encoder, plan, progress=progress, uploads=True,
-                                            keyword_engine=keyword_engine, runner=runner, milvus=milvus))
+            report = _merged(report, ingest([uploads], fresh, encoder, settings,
+                                            IngestRun(uploads=True, progress=run.progress, runner=run.runner)))
         swap_in(target, fresh)
     return report
 
@@ -152,8 +166,7 @@ def _merged(a: IngestReport, b: IngestReport) -> IngestReport:
                         a.warnings + b.warnings, b.total_documents, b.total_chunks, a.refused + b.refused)
 
 
-def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, uploads: bool,
-          runner: Runner):
+def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, run: IngestRun):
     """Decide, per document, whether it is added, updated, unchanged or removed; chunk what must be embedded.
 
     One id, one document: within a run the first file to provide an id owns it,
@@ -174,13 +187,13 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
     for root, path in files:
         key = str(path.resolve())
         try:
-            hashed.append((root, path, key, _sha256(path)))
+            hashed.append((root, path, key, _file_key(path)))
         except (OSError, NotRegular) as exc:
             errors.append(ParseError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})",
                                      "check that it is a readable article file"))
     # Parsing is pure, so the runner may do it in parallel; results come back in file order, which the
     # ownership rules below depend on (the first file to provide an id owns it).
-    parsed = iter(runner.parse([(root, path) for root, path, key, sha in hashed if known_files.get(key) != sha]))
+    parsed = iter(run.runner.parse([(root, path) for root, path, key, sha in hashed if known_files.get(key) != sha]))
     for root, path, key, sha in hashed:
         if known_files.get(key) == sha:
             for doc_id in store.docs_of_file(key):
@@ -195,7 +208,7 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
         item = Pending(key, str(root.resolve()), sha)
         for doc in docs:
             old = stored.get(doc.doc_id)
-            if old and old[1] != key and (uploads or doc.url is None):
+            if old and old[1] != key and (run.uploads or doc.url is None):
                 # An upload never replaces another source's document; a url-less id held by another file
                 # can only be a hash collision of two paths, and two files must never share an id.
                 if doc.kind == "article":
@@ -220,11 +233,11 @@ def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, pla
             if doc_id not in owner:
                 item.drop.append(doc_id)
                 status[doc_id] = "removed"
-        if uploads and not item.docs and not store.docs_of_file(key):
+        if run.uploads and not item.docs and not store.docs_of_file(key):
             continue  # an upload that adds nothing is not recorded, so the desk can remove its file
         pending.append(item)
     docs = [doc for item in pending for doc, _ in item.docs]
-    chunked = iter(runner.chunk(docs, encoder.tokenizer, plan, encoder.max_tokens))
+    chunked = iter(run.runner.chunk(docs, encoder.tokenizer, plan, encoder.max_tokens))
     for item in pending:
         item.docs = [(doc, next(chunked)) for doc, _ in item.docs]
     counts = {name: sum(1 for v in status.values() if v == name) for name in ("added", "updated", "unchanged", "removed")}
@@ -270,9 +283,9 @@ def _to_embed(index: IndexDir, pending: list[Pending]) -> list[str]:
     return [text for key, text in texts.items() if key not in known]
 
 
-def _sha256(path: Path) -> str:
+def _file_key(path: Path) -> str:
     """The file's sha256, read through the same type and size checks as parsing (no FIFO, no device)."""
     try:
-        return hashlib.sha256(read_regular(path, MAX_JSONL_BYTES)).hexdigest()
+        return file_sha256(path, MAX_JSONL_BYTES)
     except Oversized as exc:
         return f"oversized:{exc.size}:{path.stat().st_mtime_ns}"  # the parser reports it; no need to read it

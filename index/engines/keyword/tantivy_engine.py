@@ -1,34 +1,24 @@
 """The tantivy keyword engine: BM25 over chunks in a tantivy index beside the store (INDEX_DIR/keywords/).
 
-Derived data, like vectors.faiss: the SQLite store stays the source of truth and
-`keywords.json` records the store generation the index reflects. The writer
-commits SQLite first, then tantivy, then that record, so after a crash the index
-is at most behind: a missing, damaged or behind index is reconciled with the store
-by chunk id and content hash when opened, without re-embedding. Readers reload
-when the store generation moves, and every hit is checked against the store, so a
-passage whose document is gone is never returned.
+Derived data, like vectors.faiss: the store stays the source of truth and `keywords.json`
+records the store generation the index reflects. The writer commits SQLite first, then
+tantivy, then that record, so after a crash the index is at most behind: a missing,
+damaged or behind index is reconciled with the store by chunk id and content stamp when
+opened (index.engines.keyword.reconcile), without re-embedding. Readers reload when the
+store generation moves, and every hit is checked against the store.
 
-Indexed as FTS5 indexes it (docs/SCALING.md has the measurements behind each
-choice): title, passage and meta line as one text with one length, the title
-added TITLE_REPEATS times (FTS5's title weight 2; separate fields with query-time
-boosts measured far worse). Tokens: split at anything not a letter or digit
-("O'Brien" is o + brien, "2023-11-09" is 2023, 11, 09), over 40 characters dropped,
-lower-cased, accents folded, Snowball English stemming; no stop words at index
-time (queries drop theirs, qa.retrieve.terms); postings without positions. A query
-word splitting at an apostrophe keeps its longer parts ("kaplan's" -> kaplan: FTS5
-asks the phrase "kaplan s"; without positions the lone "s" would match nearly
-every chunk), and a token that several query words stem to counts that many times,
-as FTS5 scores each of its phrases. Filters are exact-value fields matched inside
-the query with zero score. tantivy stores a length in one byte, so its BM25 is close
-to, not equal to, exact BM25. The only module that imports tantivy.
+Indexed as FTS5 indexes it (docs/SCALING.md has the measurements): title (TITLE_REPEATS
+times), passage and meta line as one text; tokens split at anything not a letter or digit,
+over 40 characters dropped, lower-cased, accents folded, Snowball English stems; no stop
+words at index time; postings without positions. A query word split at an apostrophe keeps
+its longer parts ("kaplan's" -> kaplan, as FTS5's phrase "kaplan s" would match), and a
+token several query words stem to counts that many times, as FTS5 scores each phrase.
+Filters are exact-value fields matched with zero score. The only module that imports tantivy.
 """
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import os
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,11 +28,11 @@ import tantivy
 from tantivy import Document as TDoc
 from tantivy import FieldType, Filter, Index, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
-from index.document import Document
+from index.document import Document, stamp
 from index.errors import IndexBusy
-from index.folder import KEYWORDS_NAME, KEYWORDS_RECORD
-from index.keyword.fields import meta_text
-from index.keyword.reconcile import reconcile
+from index.storage.folder import KEYWORDS_NAME, KEYWORDS_RECORD
+from index.engines.keyword.fields import day, meta_text
+from index.engines.keyword.reconcile import Record, reconcile
 
 FOLDER = KEYWORDS_NAME
 RECORD = KEYWORDS_RECORD
@@ -51,7 +41,6 @@ TITLE_REPEATS = 2  # the title's weight against the passage and the meta line (1
 WRITER_HEAP = 128_000_000  # bytes buffered before tantivy writes a segment: more is a faster build, more memory
 SEARCH_THREADS = 2  # a question's clause searches run side by side: ~half their wall time on 2 free cores
 _ANALYZER = "newsdesk_en"
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 log = logging.getLogger("newsdesk.index")
 
@@ -81,15 +70,6 @@ def _weighted(query: Query, times: int) -> Query:
     return Query.boost_query(query, float(times)) if times > 1 else query
 
 
-def stamp(content_hash: str) -> int:
-    return int(content_hash[:15], 16)
-
-
-def _day(date: str | None) -> int | None:
-    m = _DATE.match(date or "")
-    return int("".join(m.groups())) if m else None
-
-
 class TantivyKeywords:
     """BM25 search over the chunks of one index folder, kept in step with its `Store`.
 
@@ -102,7 +82,7 @@ class TantivyKeywords:
 
     def __init__(self, folder: Path, store, write: bool = False) -> None:
         self.folder = folder / FOLDER
-        self.record = folder / RECORD
+        self.record = Record(folder / RECORD, SCHEMA_VERSION)
         self.store = store
         self.schema = _schema()
         self._analyzer = _analyzer()
@@ -125,7 +105,7 @@ class TantivyKeywords:
     def _open(self, write: bool) -> Index:
         """The index on disk; when it is missing or damaged, a fresh one (a writer) or one in memory (a reader,
         which must not delete files an ingest may be writing)."""
-        if self.folder.is_dir() and self._recorded().get("schema") == SCHEMA_VERSION:
+        if self.folder.is_dir() and self.record.current():
             try:
                 index = Index.open(str(self.folder))
                 index.register_tokenizer(_ANALYZER, self._analyzer)
@@ -142,8 +122,7 @@ class TantivyKeywords:
 
     def _fresh(self) -> Index:
         """An empty index in place of whatever was there (with no record, it is behind any store)."""
-        if self.record.exists():
-            self.record.unlink()
+        self.record.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         index = Index(self.schema, path=str(self.folder))
@@ -163,20 +142,12 @@ class TantivyKeywords:
         writer.garbage_collect_files()
         return writer
 
-    def _recorded(self) -> dict:
-        try:
-            record = json.loads(self.record.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return record if isinstance(record, dict) else {}
-
     @property
     def generation(self) -> int:
         """The store generation this index reflects (-1 when unknown: it is caught up before it is trusted)."""
         if self._in_memory is not None:
             return self._in_memory
-        value = self._recorded().get("generation")
-        return value if isinstance(value, int) else -1
+        return self.record.generation()
 
     def _repair_if_free(self) -> None:
         """Catch the index up when it is behind the store and no writer holds it (a crashed ingest)."""
@@ -219,7 +190,7 @@ class TantivyKeywords:
     def put(self, doc: Document, chunks: Sequence[tuple[int, str]]) -> None:
         """Index (chunk_id, text) pairs of `doc`; remove their old versions first (`remove`)."""
         meta = meta_text(doc)
-        day = _day(doc.published)
+        published = day(doc.published)
         outlets = {o.lower() for o in (doc.outlet, doc.outlet_domain) if o}
         for chunk_id, text in chunks:
             d = TDoc()
@@ -234,8 +205,8 @@ class TantivyKeywords:
             for topic in {t.lower() for t in doc.topics}:
                 d.add_text("topic", topic)
             d.add_text("kind", doc.kind)
-            if day is not None:
-                d.add_unsigned("day", day)
+            if published is not None:
+                d.add_unsigned("day", published)
             self._writer.add_document(d)
 
     def remove(self, chunk_ids: Iterable[int]) -> None:
@@ -250,9 +221,7 @@ class TantivyKeywords:
         if self._in_memory is not None:
             self._in_memory = generation
             return
-        tmp = self.record.with_name(RECORD + ".tmp")
-        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "generation": generation}) + "\n", "utf-8")
-        os.replace(tmp, self.record)
+        self.record.write(generation)
 
     def close(self) -> None:
         """Let go of the writer, if held: its merges finish and tantivy's lock is released."""
@@ -284,7 +253,7 @@ class TantivyKeywords:
     def search(self, terms: Sequence[str], limit: int, filters=None,
                weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, float]]:
         """(chunk_id, score) of the best `limit` chunks holding any of `terms`, best first; `filters` (an
-        `index.store.Filters`) restrict the match inside tantivy. Ids are not checked against the store."""
+        `index.document.Filters`) restrict the match inside tantivy. Ids are not checked against the store."""
         self._refresh()
         return self._search(self._index.searcher(), terms, limit, self._filters(filters))
 
@@ -320,7 +289,7 @@ class TantivyKeywords:
             self._seen = generation  # until it is, reload on every search: the writer's commit is due
 
     def _filters(self, filters) -> list[Query]:
-        """Zero-score match clauses for an `index.store.Filters` (kinds too, when it has them)."""
+        """Zero-score match clauses for an `index.document.Filters` (kinds too, when it has them)."""
         if not filters:
             return []
         out = []
@@ -329,7 +298,7 @@ class TantivyKeywords:
             if values:
                 out.append(Query.term_set_query(self.schema, field, [v.lower() for v in values]))
         if filters.date_from or filters.date_to:
-            lo = _day(filters.date_from) if filters.date_from else 0
-            hi = _day(filters.date_to) if filters.date_to else 99_991_231
+            lo = day(filters.date_from) if filters.date_from else 0
+            hi = day(filters.date_to) if filters.date_to else 99_991_231
             out.append(Query.range_query(self.schema, "day", FieldType.Unsigned, lo or 0, hi or 99_991_231))
         return [Query.const_score_query(q, 0.0) for q in out]

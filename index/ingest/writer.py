@@ -1,16 +1,14 @@
-"""Writing an ingest's changes: embed what is new, commit in crash-safe batches, update the vectors.
+"""Writing an ingest's changes: embed what is new, commit in crash-safe batches, hand them to the engines.
 
 Batches hold whole documents (at most BATCH_CHUNKS chunks, unless one document is
-larger). Each batch is one SQLite transaction, applied to the vector index and
-then to the keyword engine (index.keyword) only after it commits: the store is
-always first, and a derived index a crash left behind is caught up from it by
-generation and chunk id when it is next opened (index.keyword.tantivy_engine).
-With `backend: milvus` the order turns round (index.milvus_backend): the batch's
-vectors, terms and filter fields go to Milvus first, the transaction that makes
-its documents visible commits last, and the rows of chunks it dropped are deleted
-after it; readers drop hits the store does not hold, and the next open deletes
-rows a crash left behind. Embedding the next batch on a thread while this one is written
-was tried and measured no faster on a GPU (the model's Python-side tokenising and
+larger). Each batch is one SQLite transaction. The index's engine pair (index.engines)
+sees it twice: `stage` before the transaction (the Milvus pair writes the batch's rows
+there, so a reader, which drops hits the store lacks, never sees a document without its
+passages) and `apply` after it (the local pair adds it to the FAISS index and the keyword
+engine, so a crash leaves them behind the store, never ahead; the Milvus pair deletes the
+dropped rows). Each pair records the store generation it reflects and is caught up from
+the store when it is behind. Embedding the next batch on a thread while this one is
+written was tried and measured no faster on a GPU (the model's Python-side tokenising and
 the writes contend for the interpreter lock), so batches run one after another.
 """
 from __future__ import annotations
@@ -20,8 +18,8 @@ from typing import Callable, Iterable, Iterator
 
 from index.document import Chunk, Document
 from index.embed import Encoder
-from index.layout import IndexDir
-from index.store import vec_key
+from index.storage.layout import IndexDir
+from index.storage.store import vec_key
 
 BATCH_CHUNKS = 1024  # chunks embedded per committed batch: bounds the work lost to a crash
 
@@ -48,10 +46,7 @@ def write_pending(index: IndexDir, pending: list[Pending], encoder: Encoder,
     """Embed and commit every pending file's documents; returns (chunks written, texts embedded)."""
     total = sum(len(chunks) for item in pending for _, chunks in item.docs)
     done = written = embedded = 0
-    if index.milvus_target is None:  # either side is caught up with the store before this run's first batch
-        index.keywords(write=True)
-    else:
-        index.milvus(write=True)  # None until the first batch gives the index its dimension
+    index.engines.begin()  # caught up with the store before this run's first batch
     for batch, size in _batches(_units(pending)):
         w, e = _commit(index, batch, encoder, _progress_within(progress, done, size, total))
         written, embedded, done = written + w, embedded + e, done + size
@@ -96,7 +91,7 @@ def _batches(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
 
 
 def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple[int, int]:
-    """Embed what the batch needs, commit it in one transaction, then apply it to the vector index."""
+    """Embed what the batch needs, then stage it with the engines, commit it in one transaction, and apply it."""
     store = index.store
     chunks = [c for _, docs, _ in batch for _, cs in docs for c in cs]
     texts = {vec_key(c.embed_text): c.embed_text for c in chunks}
@@ -106,15 +101,12 @@ def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple
         if missing else None
     if vectors is not None and index.dim is None:
         store.set_meta(dim=vectors.shape[1])
-    milvus = index.milvus(write=True)
-    if milvus is not None:  # its passages go in before the transaction makes the documents visible
-        by_key = dict(zip(missing, vectors)) if vectors is not None else {}
-        stored = [k for k in texts if k not in by_key]
-        by_key |= dict(zip(stored, store.vectors_for(stored, index.dim or 0)))
-        milvus.put([(doc, [(c.chunk_id, c.text) for c in cs]) for _, docs, _ in batch for doc, cs in docs],
-                   {c.chunk_id: by_key[vec_key(c.embed_text)] for c in chunks})
-    else:
-        vecs = index.vectors()  # loaded (or rebuilt) before this batch commits
+    by_key = dict(zip(missing, vectors)) if vectors is not None else {}
+    stored = [k for k in texts if k not in by_key]
+    by_key |= dict(zip(stored, store.vectors_for(stored, index.dim or 0)))
+    by_chunk = {c.chunk_id: by_key[vec_key(c.embed_text)] for c in chunks}
+    passages = [(doc, [(c.chunk_id, c.text) for c in cs]) for _, docs, _ in batch for doc, cs in docs]
+    index.engines.stage(passages, by_chunk)
     dropped: list[int] = []
     with store.transaction():
         if vectors is not None:
@@ -132,17 +124,8 @@ def _commit(index: IndexDir, batch: list[Unit], encoder: Encoder, step) -> tuple
                     store.delete_file(f)
         if dropped:
             store.drop_orphan_vectors()
-    ids = [c.chunk_id for c in chunks]
-    if milvus is not None:
-        milvus.remove(set(dropped) - set(ids))  # old versions; rows of kept chunks were just overwritten
-        milvus.commit(store.generation())
-        return len(ids), len(missing)
-    vecs.remove(dropped + ids)  # removing before adding keeps ids unique even if a chunk reappears
-    vecs.add(ids, store.vectors_for([vec_key(c.embed_text) for c in chunks], index.dim or 0))
-    keywords = index.keywords(write=True)
-    keywords.update(dropped + ids, [(doc, [(c.chunk_id, c.text) for c in cs]) for _, docs, _ in batch for doc, cs in docs])
-    keywords.commit(store.generation())
-    return len(ids), len(missing)
+    index.engines.apply(dropped, passages, by_chunk, store.generation())
+    return len(chunks), len(missing)
 
 
 def _progress_within(progress: ProgressFn | None, done: int, size: int, total: int):

@@ -1,66 +1,27 @@
-"""The Milvus backend (`backend: milvus`): passages' vectors, keyword terms and filter fields in one collection.
+"""The Milvus collection of an index (`MilvusIndex`): create it, write the writer's batches, catch it up with
+the store, and search it (dense and BM25, the filters as Milvus expressions).
 
-In place of `vectors.faiss` and the keyword index, one Milvus collection holds a row per
-chunk, keyed by the chunk id (the store's int64):
-
-    chunk_id   INT64 primary key        stamp     the document's content hash, 60 bits
-    dense      FLOAT_VECTOR (inner product over the model's unit vectors)
-    terms      VARCHAR, analysed here (title twice, passage, outlet/author/date line), read by
-               Milvus's BM25 function into `sparse` (SPARSE_FLOAT_VECTOR, BM25 k1 1.2, b 0.75)
-    outlets, topics (ARRAY of lower-cased VARCHAR), kind (VARCHAR), day (INT64 yyyymmdd, 0: undated)
-
-Documents and passage text stay in the store (SQLite here; PostgreSQL on a cluster), the
-source of truth. The terms are analysed by newsdesk (index.milvus_rows), so milvus-lite and a
-cluster index the same tokens.
-
-Write protocol (index.writer): the store's record of the collection is marked unknown, a batch's
-rows are upserted and flushed before the store's transaction makes its documents visible; chunks the transaction dropped are deleted after
-it; then the store records the generation the collection reflects. A reader joins every hit
-to the store and drops chunks it does not hold, so a crash at any point shows neither a
-document without its passages nor a passage without its document. `catch_up` (at an
-ingest, or at a reader's open when no writer runs) deletes rows the store does not hold and
-upserts what it lacks from the store's vectors, never re-embedding; that also moves a local
-index to Milvus by switching `backend: milvus`.
-
-This is the only module that imports pymilvus (lazily: a local index never loads it).
-It never ranks (qa.retrieve.hybrid does) and never writes the store's documents.
+The only module that imports pymilvus (lazily: a local index never loads it). It never
+ranks (qa.retrieve.hybrid does) and never writes the store's documents.
 """
 from __future__ import annotations
 
 import json
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from index.document import Document
 from index.errors import BackendUnavailable, ConfigError, IndexMismatch
-from index.milvus_rows import MAX_VALUE_BYTES, MAX_VALUES, analyze, expression, rows_of
+from index.engines.milvus.rows import MAX_VALUE_BYTES, MAX_VALUES, MilvusTarget, analyze, expression, rows_of
 
-VECTOR_INDEXES = ("FLAT", "HNSW", "IVF_FLAT", "IVF_SQ8", "AUTOINDEX")
 RECORD_KEY = "milvus"  # store meta: {"uri", "collection", "generation"} the collection reflects
 UPSERT_ROWS = 1000  # rows per upsert call: well under gRPC's 64 MB message limit at 384 dimensions
 SEARCH_LIMIT = 16_384  # Milvus's cap on limit
 
 log = logging.getLogger("newsdesk.index")
-
-
-@dataclass(frozen=True, slots=True)
-class MilvusTarget:
-    """Where the collection lives. `uri`: a server (http://HOST:19530, a cluster's proxy or milvus-lite's
-    `server` mode) or a milvus-lite file (`./milvus.db`, one process at a time). `token` ("user:password" or
-    an API key) or `user` and `password` authenticate; none for a server without authentication.
-    `vector_index`: FLAT is exact (as `flat` locally); HNSW or AUTOINDEX trade a little recall for speed
-    past a few million chunks on a cluster."""
-
-    uri: str = "http://127.0.0.1:19530"
-    collection: str = "newsdesk"
-    token: str | None = field(default=None, repr=False)
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    vector_index: str = "FLAT"
 
 
 @contextmanager

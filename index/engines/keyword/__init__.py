@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.errors import ConfigError
-from index.keyword.fts5 import SCHEMA, KeywordIndex  # noqa: F401  (the store's full-text table)
+from index.engines.keyword.fts5 import SCHEMA, KeywordIndex  # noqa: F401  (the store's full-text table)
 
 ENGINES = ("tantivy", "fts5")
 DEFAULT_ENGINE = "tantivy"
@@ -33,11 +33,11 @@ DEFAULT_ENGINE = "tantivy"
 def open_engine(name: str, folder: Path, store, write: bool = False):
     """The keyword engine `name` of the index at `folder` over its `store` (write=True for an ingest)."""
     if name == "fts5":
-        from index.keyword.fts5 import Fts5Keywords
+        from index.engines.keyword.fts5 import Fts5Keywords
 
         return Fts5Keywords(store)
     if name == "tantivy":
-        from index.keyword.tantivy_engine import TantivyKeywords
+        from index.engines.keyword.tantivy_engine import TantivyKeywords
 
         if write:
             store.drop_fts5()  # one engine is kept: FTS5 rows would cost ~1.4 KB and 1 ms of ingest per chunk

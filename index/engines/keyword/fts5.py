@@ -17,7 +17,7 @@ import sqlite3
 from typing import Sequence
 
 from index.document import Document
-from index.keyword.fields import meta_text
+from index.engines.keyword.fields import meta_text
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(

@@ -2,18 +2,17 @@
 
 It holds every document's fields and text, every chunk's span, the vectors
 (keyed by a hash of the embedded text, so identical passages are stored and
-embedded once), the files each document came from, and the keyword index of
-every chunk (`index.keyword`, FTS5 with BM25, in the same database). A write
-batch is one SQLite transaction that covers the full-text rows too, so a crash
-leaves either all of a batch or none of it, and keyword and vector search always
-see the same documents. This module never embeds and never touches FAISS.
+embedded once) and the files each document came from; with `keyword_engine: fts5`
+also the FTS5 rows of every chunk (index.engines.keyword.fts5), written in the same
+transactions. A write batch is one SQLite transaction, so a crash leaves either
+all of a batch or none of it; every commit bumps the generation that the derived
+indexes (vectors.faiss, tantivy, Milvus) record they reflect. The tables are in
+`index.storage.schema`. This module never embeds and never touches an engine's files.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,33 +21,12 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from index.document import Chunk, Document
-from index.errors import QueryError
-from index.folder import DB_NAME  # noqa: F401  (re-exported; index.folder names every file of an index)
-from index.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
-from index.keyword.fts5 import KeywordIndex
+from index.document import Chunk, Document, Filters, stamp
+from index.engines.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
+from index.engines.keyword.fts5 import KeywordIndex
+from index.storage.folder import DB_NAME  # noqa: F401  (re-exported; index.storage.folder names every file of an index)
+from index.storage.schema import FORMAT_VERSION, SCHEMA, filter_sql, like_prefix
 
-FORMAT_VERSION = 3
-"""2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`).
-Older stores are upgraded in place at open, without re-embedding (see `_upgrade_from_2`)."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, root TEXT NOT NULL, sha256 TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
-    url TEXT, outlet TEXT, outlet_domain TEXT, published TEXT, author TEXT, category TEXT, kind TEXT NOT NULL,
-    parent_id TEXT, quality INTEGER, topics TEXT NOT NULL, images TEXT NOT NULL, content_hash TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_file ON documents(file);
-CREATE TABLE IF NOT EXISTS topics (doc_id TEXT NOT NULL, topic TEXT NOT NULL COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS topics_doc ON topics(doc_id);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL, end INTEGER NOT NULL, vec_key TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE INDEX IF NOT EXISTS chunks_vec ON chunks(vec_key);
-CREATE TABLE IF NOT EXISTS vectors (vec_key TEXT PRIMARY KEY, vec BLOB NOT NULL);
-""" + KEYWORD_SCHEMA
 
 
 def vec_key(text: str) -> str:
@@ -75,55 +53,13 @@ class StoredChunk:
     topics: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Restrict a search: outlets (name or domain) and topics match case-insensitively,
-    dates are inclusive ISO dates (`2023-10-01`); empty fields do not filter."""
-
-    outlets: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    date_from: str | None = None
-    date_to: str | None = None
-
-    def __post_init__(self) -> None:
-        """Check every field, so a mistake (`outlets="Forbes"`, `date_from="2024-02-30"`) is an error, not a wrong answer."""
-        for name in ("outlets", "topics"):
-            value = () if getattr(self, name) is None else getattr(self, name)
-            if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) \
-                    or not all(isinstance(v, str) for v in value):
-                raise QueryError(f"Filters {name} must be a tuple of names, got {value!r}",
-                                 f"write {name}=({value!r},)" if isinstance(value, str) else f"write {name}=('name', ...)")
-            object.__setattr__(self, name, tuple(value))
-        for name in ("date_from", "date_to"):
-            object.__setattr__(self, name, _checked_date(name, getattr(self, name)))
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise QueryError(f"the date range {self.date_from}..{self.date_to} is empty", "put the earlier date first")
-
-    def __bool__(self) -> bool:
-        return bool(self.outlets or self.topics or self.date_from or self.date_to)
-
-
-def _checked_date(name: str, value: object) -> str | None:
-    """An ISO date `YYYY-MM-DD` that exists on the calendar (a `datetime.date` is accepted), or None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
-    raise QueryError(f"Filters {name}={value!r} is not a calendar date", "write it as YYYY-MM-DD, e.g. 2023-10-01")
-
-
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         self.keywords: KeywordIndex | None = KeywordIndex(self._db)  # None: FTS5 not kept (tantivy is the engine)
         if self.meta().get("format_version") == "1":
             self._upgrade_from_1()
@@ -204,7 +140,7 @@ class Store:
 
     def files_under(self, root: str) -> list[str]:
         prefix = root.rstrip("/") + "/"
-        return [p for (p,) in self._db.execute("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\'", (_like_prefix(prefix),))]
+        return [p for (p,) in self._db.execute("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\'", (like_prefix(prefix),))]
 
     def docs_of_file(self, path: str) -> list[str]:
         return [d for (d,) in self._db.execute("SELECT doc_id FROM documents WHERE file = ?", (path,))]
@@ -255,7 +191,7 @@ class Store:
 
     def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
         """Chunk ids whose document passes `filters`."""
-        where, args = _filter_sql(filters)
+        where, args = filter_sql(filters)
         q = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id)" + (" WHERE " + " AND ".join(where) if where else "")
         return np.fromiter((r[0] for r in self._db.execute(q, args)), dtype=np.int64)
 
@@ -267,14 +203,14 @@ class Store:
         of them. `weights` scale matches in the (title, body, meta) columns: weighting
         the title up favours articles *about* the terms over ones that mention them.
         """
-        where, args = _filter_sql(filters) if filters else ([], [])
+        where, args = filter_sql(filters) if filters else ([], [])
         top = self.keywords.search(terms, limit, where, args, weights)
         docs = self.chunk_docs([i for i, _ in top])
         return [(i, docs[i], score) for i, score in top if i in docs]
 
     def chunk_stamps(self) -> dict[int, int]:
         """chunk_id -> its document's content hash cut to 60 bits: what a derived keyword index is checked against."""
-        return {i: int(h[:15], 16) for i, h in self._db.execute(
+        return {i: stamp(h) for i, h in self._db.execute(
             "SELECT c.chunk_id, d.content_hash FROM chunks c JOIN documents d USING (doc_id)")}
 
     def chunk_texts(self, doc_id: str) -> list[tuple[int, str]]:
@@ -366,27 +302,3 @@ class Store:
 
     def drop_orphan_vectors(self) -> None:
         self._db.execute("DELETE FROM vectors WHERE vec_key NOT IN (SELECT vec_key FROM chunks)")
-
-
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _filter_sql(filters: Filters) -> tuple[list[str], list[object]]:
-    """WHERE conditions (on documents aliased `d`) and their arguments for `filters`."""
-    where: list[str] = []
-    args: list[object] = []
-    if filters.outlets:
-        marks = ",".join("?" * len(filters.outlets))
-        where.append(f"(lower(d.outlet) IN ({marks}) OR lower(d.outlet_domain) IN ({marks}))")
-        args += [o.lower() for o in filters.outlets] * 2
-    if filters.topics:
-        where.append(f"d.doc_id IN (SELECT doc_id FROM topics WHERE topic IN ({','.join('?' * len(filters.topics))}))")
-        args += list(filters.topics)
-    if filters.date_from:
-        where.append("substr(d.published, 1, 10) >= ?")
-        args.append(filters.date_from[:10])
-    if filters.date_to:
-        where.append("substr(d.published, 1, 10) <= ?")
-        args.append(filters.date_to[:10])
-    return where, args
