@@ -7,17 +7,16 @@ a person has terminal escape sequences and control characters taken out.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sqlite3
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
 from index.errors import NewsdeskError
 from index.ingest.parallel import ENGINES
-from qa.config import DEFAULT_CONFIG_FILE, Config, load_config
+from qa.config import DEFAULT_CONFIG_FILE, load_config
+from ui import commands
+from ui.terminal import terminal_safe
 
 EPILOG = f"""Settings come from --config FILE, $NEWSDESK_CONFIG, or ./{DEFAULT_CONFIG_FILE} (see README).
 The index lives in data/index unless --index or index_dir says otherwise."""
@@ -75,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, help="where to parse, chunk and embed: local or ray (default: ingest_engine)")
     p.add_argument("--workers", type=_workers, metavar="N",
                    help="parse/chunk processes, 0 for one per core (default: ingest_workers, 0)")
-    p.set_defaults(run=_cmd_ingest)
+    p.set_defaults(run=commands.ingest_command)
 
     p = sub.add_parser("search", help="print the passages most relevant to a question, with citations",
                        description="Search the index and print the best passages with their citations.")
@@ -84,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per passage")
-    p.set_defaults(run=_cmd_search)
+    p.set_defaults(run=commands.search_command)
 
     p = sub.add_parser("ask", help="answer a question with sentences quoted from the articles, cited [n]",
                        description="Answer a question from the index: the best sentences of the retrieved "
@@ -95,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="the answer, its citations and passages as one JSON object")
     _answerer_arg(p)
-    p.set_defaults(run=_cmd_ask)
+    p.set_defaults(run=commands.ask_command)
 
     p = sub.add_parser("serve", help="chat with the articles in a web browser",
                        description="Serve the chat web UI. It binds 127.0.0.1 unless --host says otherwise; "
@@ -104,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=7860, help="port, 1 to 65535 (default: 7860)")
     _answerer_arg(p)
-    p.set_defaults(run=_cmd_serve)
+    p.set_defaults(run=commands.serve_command)
 
     from qa.config import MODES
 
@@ -127,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     _answerer_arg(p)
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="with --answers: N questions spread over the types (a fixed slice; a model answer takes seconds)")
-    p.set_defaults(run=_cmd_eval)
+    p.set_defaults(run=commands.eval_command)
 
     from bench.command import add_bench_command
 
@@ -170,160 +169,6 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--topic", action="append", default=[], help="only articles with this topic; repeatable")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date")
-
-
-def _filters(args: argparse.Namespace):
-    from qa.retrieve.filters import parse_filters
-
-    return parse_filters(args.outlet, args.topic, args.since, args.until)
-
-
-def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from index.ingest import IngestRun, ingest
-
-    config = config.with_overrides(ingest_engine=args.engine, ingest_workers=args.workers)
-    settings = config.index_settings()
-    encoder = config.encoder()
-    bar = None
-
-    def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if args.quiet:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, dynamic_ncols=True)
-        bar.update(done - bar.n)
-
-    report = ingest(args.paths, config.index_dir, encoder, settings,
-                    IngestRun(sync=args.sync, rebuild=args.rebuild, progress=progress))
-    if bar is not None:
-        bar.close()
-    for err in report.errors:
-        print(f"newsdesk: skipped {terminal_safe(str(err))}", file=sys.stderr)
-    for warning in report.warnings:
-        print(f"newsdesk: warning: {terminal_safe(warning)}", file=sys.stderr)
-    print(f"{config.index_dir}: {report.summary()}")
-    return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
-
-
-def _cmd_search(args: argparse.Namespace, config: Config) -> int:
-    from qa.retrieve.retriever import Retriever, validate_question
-
-    question, filters = validate_question(args.question), _filters(args)  # before the slow model load
-    retriever = Retriever.open(config.index_dir, config)
-    hits = retriever.search(question, k=args.k if args.k is not None else config.top_k, filters=filters)
-    if args.json:
-        for hit in hits:
-            print(json.dumps(asdict(hit) | {"citation": hit.citation}, ensure_ascii=False))
-        return 0
-    if not hits:
-        print("No passages found (is the index empty, or the filter too narrow?).")
-    for hit in hits:
-        print(f"[{hit.rank}] {hit.score:.3f}  {_one_line(hit.citation, 400)}")
-        print(f"    {_one_line(hit.text, 400)}\n")
-    return 0
-
-
-def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
-    from qa.answer import ask
-    from qa.answer.factory import check_answerer, make_answerer
-    from qa.retrieve.retriever import Retriever, validate_question
-
-    question, filters = validate_question(args.question), _filters(args)  # before the slow model load
-    config = config.with_overrides(answerer=args.answerer)
-    check_answerer(config)
-    retriever = Retriever.open(config.index_dir, config)
-    answerer = make_answerer(config, retriever.encoder)
-    answer = ask(question, retriever=retriever, filters=filters, k=args.k if args.k is not None else config.top_k,
-                 answerer=answerer)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
-        return 0
-    if answer.abstained and not answer.hits and filters:
-        from ui.desk import Desk
-        from ui.render import filters_note
-
-        print(terminal_safe(filters_note(filters, Desk(retriever, config).summary(),  # the web chat's words
-                                         "Widen or drop --outlet, --topic, --since or --until, then ask again.")))
-        return 0
-    print(terminal_safe(" ".join(answer.text.split())))  # a hard-wrapped quote keeps its line break: shown as a space
-    if answer.unsupported:
-        print(f"\n{answer.unsupported} sentence{'s' if answer.unsupported > 1 else ''} marked [unsupported]: "
-              "no retrieved passage backs it; check before relying on it.")
-    if answer.abstained:
-        print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")
-        for hit in answer.hits:
-            print(f"  [{hit.rank}] {_one_line(hit.citation, 400)}\n      {_one_line(hit.text, 300)}")
-    for c in answer.citations:
-        print(f"\n[{c.n}] {_one_line(c.label, 400)}" + (f"\n    {_one_line(c.url, 400)}" if c.url else ""))
-    return 0
-
-
-def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    from qa.evaluate.command import run_eval
-
-    return run_eval(args, config)
-
-
-def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    import threading
-
-    from qa.answer.factory import check_answerer
-    from qa.retrieve.retriever import Retriever
-
-    _check_port_free(args.host, args.port)  # before the slow model load, and without gradio's traceback
-    config = config.with_overrides(answerer=args.answerer)
-    check_answerer(config)  # before the slow start; the desk builds the answerer the config names
-    retriever = Retriever.open(config.index_dir, config)
-    # The model loads while gradio is imported: each takes seconds, and on 2 cores they overlap.
-    loading = threading.Thread(target=retriever.encoder.encode_query, args=("warm up",), daemon=True)
-    loading.start()
-    from ui.app import serve
-
-    loading.join()
-    serve(retriever, config, host=args.host, port=args.port)
-    return 0
-
-
-def _check_port_free(host: str, port: int) -> None:
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise NewsdeskError(f"--host {host} is not an address this machine knows ({exc.strerror or exc})",
-                            "give an address such as 127.0.0.1 or 0.0.0.0") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise NewsdeskError(f"cannot serve on {host}:{port} ({exc.strerror or exc}; is another server using it?)",
-                                "stop that server, or choose another --port") from None
-
-
-_ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def terminal_safe(text: str, keep_lines: bool = False) -> str:
-    """`text` without terminal escape sequences (ANSI colours, OSC titles and links) or other control characters.
-
-    Article text is untrusted: printed raw, an escape sequence could rewrite the
-    screen, set the window title or hide text. Undecodable characters are escaped.
-    """
-    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
-    if not keep_lines:
-        text = text.replace("\n", " ").replace("\t", " ")
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(terminal_safe(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

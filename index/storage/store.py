@@ -1,12 +1,10 @@
 """The document and chunk store: one SQLite database, the source of truth of an index.
 
-It holds every document's fields and text, every chunk's span, the vectors
-(keyed by a hash of the embedded text, so identical passages are stored and
-embedded once) and the files each document came from; with `keyword_engine: fts5`
-also the FTS5 rows of every chunk (index.engines.keyword.fts5), written in the same
-transactions. A write batch is one SQLite transaction, so a crash leaves either
-all of a batch or none of it; every commit bumps the generation that the derived
-indexes (vectors.faiss, tantivy, Milvus) record they reflect. The tables are in
+It holds every document's fields and text, every chunk's span, the vectors (keyed by
+a hash of the embedded text: identical passages are embedded once), the files each
+document came from, and with `keyword_engine: fts5` the FTS5 rows of every chunk. A
+write batch is one SQLite transaction, so a crash keeps all of a batch or none; each
+commit bumps the generation the engines record they reflect (index.engines). Tables:
 `index.storage.schema`. This module never embeds and never touches an engine's files.
 """
 from __future__ import annotations
@@ -197,12 +195,8 @@ class Store:
 
     def keyword_search(self, terms: Sequence[str], limit: int, filters: Filters | None = None,
                        weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
-        """BM25 over chunks: (chunk_id, doc_id, score) for chunks holding any of `terms`, best (highest) first.
-
-        `terms` are plain words, matched after Porter stemming; a chunk needs only one
-        of them. `weights` scale matches in the (title, body, meta) columns: weighting
-        the title up favours articles *about* the terms over ones that mention them.
-        """
+        """FTS5's BM25 over chunks (keyword_engine: fts5): (chunk_id, doc_id, score) of chunks holding any of the
+        Porter-stemmed `terms`, best first; `weights` scale (title, body, meta) matches."""
         where, args = filter_sql(filters) if filters else ([], [])
         top = self.keywords.search(terms, limit, where, args, weights)
         docs = self.chunk_docs([i for i, _ in top])

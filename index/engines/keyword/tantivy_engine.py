@@ -30,9 +30,9 @@ from tantivy import FieldType, Filter, Index, Occur, Query, SchemaBuilder, TextA
 
 from index.document import Document, stamp
 from index.errors import IndexBusy
-from index.storage.folder import KEYWORDS_NAME, KEYWORDS_RECORD
 from index.engines.keyword.fields import day, meta_text
 from index.engines.keyword.reconcile import Record, reconcile
+from index.storage.folder import KEYWORDS_NAME, KEYWORDS_RECORD
 
 FOLDER = KEYWORDS_NAME
 RECORD = KEYWORDS_RECORD
@@ -64,10 +64,6 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_unsigned_field("day", indexed=True, fast=True)  # yyyymmdd of the publication date
     return sb.build()
-
-
-def _weighted(query: Query, times: int) -> Query:
-    return Query.boost_query(query, float(times)) if times > 1 else query
 
 
 class TantivyKeywords:
@@ -267,8 +263,8 @@ class TantivyKeywords:
                 counts[token] = counts.get(token, 0) + 1
         if not counts or limit < 1:
             return []
-        text = Query.boolean_query([(Occur.Should, _weighted(Query.term_query(self.schema, "text", t), n))
-                                    for t, n in counts.items()])
+        terms = [(Query.term_query(self.schema, "text", t), n) for t, n in counts.items()]
+        text = Query.boolean_query([(Occur.Should, Query.boost_query(q, float(n)) if n > 1 else q) for q, n in terms])
         query = Query.boolean_query([(Occur.Must, text)] + [(Occur.Must, f) for f in where])
         hits = searcher.search(query, limit, count=False).hits
         ids = searcher.fast_field_values("chunk_id", [a for _, a in hits])

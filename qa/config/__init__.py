@@ -1,5 +1,9 @@
 """newsdesk settings: one frozen `Config`, loaded from YAML with unknown keys rejected.
 
+    __init__.py   `Config`, `load_config` and the top-level checks
+    plans.py      `RankPlan`, the ranking settings
+    blocks.py     the `llm:` (`LLMSettings`) and `milvus:` blocks
+
 The floor of qa/: it imports only index/, and hands each stage its plan
 (`ChunkPlan` for chunking, the `Encoder`, the `RankPlan` that `qa.retrieve.hybrid`
 ranks by), so every part of qa/ may read it and it reads none of them.
@@ -10,12 +14,9 @@ then the defaults below.
 """
 from __future__ import annotations
 
-import difflib
 import os
-import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Collection
 
 import yaml
 
@@ -25,98 +26,16 @@ from index.errors import ConfigError
 from index.engines.faiss_store import INDEX_TYPES
 from index.engines.keyword import DEFAULT_ENGINE
 from index.engines.keyword import ENGINES as KEYWORD_ENGINES
-from index.engines.milvus.rows import VECTOR_INDEXES, MilvusTarget
+from index.engines.milvus.rows import MilvusTarget
 from index.ingest.parallel import ENGINES
 from index.settings import IndexSettings
+from qa.config.blocks import MILVUS_KEYS, LLMSettings, as_dict, llm_block, milvus_block, refuse_unknown
+from qa.config.plans import MODES, RankPlan
 
 DEFAULT_CONFIG_FILE = "newsdesk.yaml"
-MODES = ("hybrid", "dense", "keyword")
 ANSWERERS = ("extractive", "generative")
 BACKENDS = ("local", "milvus")
 MILVUS_ENV = "NEWSDESK_MILVUS_"  # + URI, COLLECTION, TOKEN, USER, PASSWORD: the environment wins over the file
-
-
-@dataclass(frozen=True, slots=True)
-class RankPlan:
-    """Ranking settings, each with what it trades (defaults chosen on the MultiHop-RAG dev set).
-
-    mode:          "hybrid" (both signals), "dense" (vectors only) or "keyword" (BM25 only).
-    candidates:    passages fetched from each side before fusion: more finds articles that rank
-                   low on one side, at a small cost in latency (BM25 and the join grow with it;
-                   on the dev set 300 against 200: MRR@10 +0.1 points with tantivy).
-    dense_weight:  share of the dense score in an article's fused score (keyword gets the rest):
-                   higher helps paraphrased questions, lower helps questions full of names and figures.
-    outlet_boost:  added to articles from an outlet the question names: helps "as reported by X";
-                   too high lets any article from X beat the right article from elsewhere.
-    date_boost:    added to articles published on a day the question names ("on November 9, 2023").
-    month_boost:   added to articles published in a month the question names ("in October 2023").
-    per_article:   passages of one article before the next article is shown: 1 covers the most
-                   articles in the top k (best recall for multi-article questions); more gives an
-                   answer more context from the top article.
-    title_weight:  BM25 weight of a match in the title, relative to the passage text (FTS5 reads it
-                   per query; tantivy has the default, 2, built in: the title is indexed twice).
-    meta_weight:   BM25 weight of a match in the outlet/author/date line (likewise; tantivy: 1).
-    clause_weight: share of the ranking given to covering every part of a multi-part question
-                   (each part searched on its own, see `_cover`): higher brings an article for
-                   each clause into the top k, at some cost to the rank of the single best
-                   article (MRR); 0 turns part searches off. A plain question has one part and is
-                   ranked the same either way. Each part costs one more BM25 query.
-    clause_candidates: BM25 passages fetched per part (fewer than for the question: only the best
-                   few articles of a part matter; 100 measured +0.1 points of recall@10 over 50). Parts are searched by keyword only: embedding
-                   each clause doubled latency and measured slightly worse.
-    outlet_aspects: when the question names two or more outlets, treat each as a part to cover,
-                   so the best article of every named outlet gets a place.
-    keyword_engine: "tantivy" or "fts5" (see Config), or None for the one the index was written with.
-    """
-
-    mode: str = "hybrid"
-    candidates: int = 300
-    dense_weight: float = 0.3
-    outlet_boost: float = 0.4
-    date_boost: float = 0.2
-    month_boost: float = 0.05
-    per_article: int = 1
-    title_weight: float = 2.0
-    meta_weight: float = 1.0
-    clause_weight: float = 0.65
-    clause_candidates: int = 100
-    outlet_aspects: bool = True
-    keyword_engine: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"search mode {self.mode!r} is not one of {', '.join(MODES)}", "use search_mode: hybrid")
-        if not 0.0 <= self.dense_weight <= 1.0:
-            raise ConfigError(f"dense_weight {self.dense_weight} is outside 0..1", "use a share such as 0.3")
-        if not 0.0 <= self.clause_weight <= 1.0:
-            raise ConfigError(f"clause_weight {self.clause_weight} is outside 0..1", "use a share such as 0.65")
-        if self.candidates < 1 or self.per_article < 1:
-            raise ConfigError(f"candidates={self.candidates} and per_article={self.per_article} must be at least 1",
-                              "use candidates: 300, per_article: 1")
-
-
-@dataclass(frozen=True, slots=True)
-class LLMSettings:
-    """Where the generative answerer finds its model: any OpenAI-compatible chat-completions server.
-
-    base_url:    the server's API root: Ollama http://127.0.0.1:11434/v1, vLLM http://HOST:8000/v1,
-                 llama.cpp's server http://127.0.0.1:8080/v1, OpenAI https://api.openai.com/v1.
-    model:       the model name the server knows (Ollama: `ollama list`; vLLM: its --model).
-    api_key_env: the name of the environment variable that holds the api key (never the key itself,
-                 so it stays out of files and logs); null for local servers that need none.
-    timeout:     seconds to wait for the server to answer and between streamed tokens: past it the
-                 user gets the built-in answer instead. Small models on a CPU need tens of seconds.
-    max_tokens:  the longest answer the model may write: the prompt asks for four short lines, and
-                 a cap keeps a rambling model from holding the chat.
-    temperature: 0 answers the same way every time (best for citing); higher varies the wording.
-    """
-
-    base_url: str = "http://127.0.0.1:11434/v1"
-    model: str = ""
-    api_key_env: str | None = None
-    timeout: float = 60.0
-    max_tokens: int = 300
-    temperature: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +139,8 @@ class Config:
         """The Milvus collection of backend: milvus, the environment's values over the file's; None: local."""
         if self.backend != "milvus":
             return None
-        env = {k: os.environ[MILVUS_ENV + k.upper()] for k in _MILVUS_KEYS if os.environ.get(MILVUS_ENV + k.upper())}
-        return _milvus_settings({**_as_dict(self.milvus), **env}, f"the config or ${MILVUS_ENV}*")
+        env = {k: os.environ[MILVUS_ENV + k.upper()] for k in MILVUS_KEYS if os.environ.get(MILVUS_ENV + k.upper())}
+        return milvus_block({**as_dict(self.milvus), **env}, f"the config or ${MILVUS_ENV}*")
 
     def index_settings(self) -> IndexSettings:
         """How an index is built and where its engines live (`index.settings.IndexSettings`): what every
@@ -268,16 +187,16 @@ def load_config(path: str | Path | None = None) -> Config:
 def _validated(raw: dict, path: Path) -> Config:
     known = {f.name: f for f in fields(Config)}
     for key in raw:
-        _refuse_unknown(key, known, path, repr(key))
+        refuse_unknown(key, known, path, repr(key))
     defaults = Config()
     raw = dict(raw)
     for key, value in raw.items():
         expected = type(getattr(defaults, key))
         if key == "llm":
-            raw[key] = _llm_settings(value, path)
+            raw[key] = llm_block(value, path)
             continue
         if key == "milvus":
-            raw[key] = _milvus_settings(value, path)
+            raw[key] = milvus_block(value, path)
             continue
         if key == "password":
             if value is not None and (not isinstance(value, str) or not value):
@@ -301,84 +220,7 @@ def _validated(raw: dict, path: Path) -> Config:
             raise ConfigError(f"{key} in {path} must be text, got {value!r}", f"quote it: {key}: \"{value}\"")
         lo_hi = _RANGES.get(key)
         if lo_hi and not lo_hi[0] <= value <= lo_hi[1]:
-            raise ConfigError(f"{key} in {path} is {value}, outside {lo_hi[0]}..{lo_hi[1]}", f"pick a value in that range")
+            raise ConfigError(f"{key} in {path} is {value}, outside {lo_hi[0]}..{lo_hi[1]}", "pick a value in that range")
     return Config(**raw)
 
 
-def _refuse_unknown(key: object, known: Collection[str], path: Path | str, shown: str) -> None:
-    """A key the settings do not have is refused with the closest known one, or the list of them."""
-    if key not in known:
-        close = difflib.get_close_matches(str(key), known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-        raise ConfigError(f"unknown key {shown} in {path}", hint)
-
-
-def _block_keys(name: str, value: object, settings: type, path: Path | str) -> list[str]:
-    """The keys of the settings block `name:` (a mapping, else refused with how to indent it)."""
-    known = [f.name for f in fields(settings)]
-    if not isinstance(value, dict):
-        raise ConfigError(f"{name} in {path} must be a mapping of settings, got {type(value).__name__}",
-                          f"indent {known[0]}, {known[1]}, ... under {name}:")
-    return known
-
-
-_LLM_RANGES = {"timeout": (0.1, 3600.0), "max_tokens": (1, 32768), "temperature": (0.0, 2.0)}
-
-
-def _llm_settings(value: object, path: Path) -> LLMSettings:
-    """The `llm:` block checked like the top level: a mapping, known keys only, each of the right kind."""
-    if value is None:
-        return LLMSettings()
-    known = _block_keys("llm", value, LLMSettings, path)
-    for key, item in value.items():
-        _refuse_unknown(key, known, path, f"llm.{key}")
-        if key in _LLM_RANGES:
-            lo, hi = _LLM_RANGES[key]
-            whole = key == "max_tokens"
-            if isinstance(item, bool) or not isinstance(item, int if whole else (int, float)) or not lo <= item <= hi:
-                raise ConfigError(f"llm.{key} in {path} is {item!r}, not a {'whole ' if whole else ''}number in {lo:g}..{hi:g}",
-                                  f"for example {key}: {getattr(LLMSettings(), key)}")
-        elif key == "api_key_env":
-            if item is not None and (not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item)):
-                raise ConfigError(f"llm.api_key_env in {path} must name an environment variable, got a value that is not one",
-                                  "write api_key_env: OPENAI_API_KEY and export the key in that variable")
-        elif not isinstance(item, str) or (key == "base_url" and not re.match(r"https?://[^\s/]+", item)):
-            hint = "write base_url: http://127.0.0.1:11434/v1" if key == "base_url" else f'quote it: {key}: "..."'
-            raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {item!r}", hint)
-    return LLMSettings(**value)
-
-
-_MILVUS_KEYS = ("uri", "collection", "token", "user", "password")
-_MILVUS_FIXES = {"uri": "write uri: http://127.0.0.1:19530 (a server) or uri: ./milvus.db (milvus-lite, one process)",
-                 "collection": "use letters, digits and _, starting with a letter, e.g. collection: newsdesk",
-                 "vector_index": f"use one of {', '.join(VECTOR_INDEXES)}"}
-
-
-def _as_dict(target: MilvusTarget) -> dict:
-    return {f.name: getattr(target, f.name) for f in fields(MilvusTarget)}
-
-
-def _milvus_settings(value: object, path: Path | str) -> MilvusTarget:
-    """The `milvus:` block checked like `llm:`; secrets are never echoed in a message."""
-    if value is None:
-        return MilvusTarget()
-    known = _block_keys("milvus", value, MilvusTarget, path)
-    for key, item in value.items():
-        _refuse_unknown(key, known, path, f"milvus.{key}")
-        secret = key in ("token", "password")
-        if item is None and key in ("token", "user", "password"):
-            continue
-        bad = not isinstance(item, str) or not item
-        if not bad and key == "uri":
-            bad = not (re.match(r"(https?|tcp)://[^\s/]+", item) or item.endswith(".db"))
-        elif not bad and key == "collection":
-            bad = not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", item)
-        elif not bad and key == "vector_index":
-            bad = item not in VECTOR_INDEXES
-        if bad:
-            shown = "a value that is not one" if secret else repr(item)
-            raise ConfigError(f"milvus.{key} in {path} is {shown}",
-                              _MILVUS_FIXES.get(key, f'quote it: {key}: "..." (or null)'))
-    if value.get("password") and not value.get("user"):
-        raise ConfigError(f"milvus.password in {path} is set without milvus.user", "set user too, or use token")
-    return MilvusTarget(**value)
