@@ -107,7 +107,7 @@ class Encoder:
         return self._model
 
     def __getstate__(self) -> dict:
-        # Shipped to worker processes (index.ray_ingest) without the loaded weights: each worker loads its own.
+        # Shipped to worker processes (index.ingest.ray_ingest) without the loaded weights: each worker loads its own.
         return {**self.__dict__, "_model": None}
 
     @property

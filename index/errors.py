@@ -16,7 +16,7 @@ class NewsdeskError(Exception):
 
     def __reduce__(self):
         # Rebuilt without calling __init__: subclasses take other arguments, and parse errors
-        # travel back from worker processes (index.parallel, index.ray_ingest) by pickle.
+        # travel back from worker processes (index.ingest.parallel, index.ingest.ray_ingest) by pickle.
         return _rebuilt, (type(self), self.args, self.__dict__)
 
 

@@ -1,12 +1,12 @@
 """Where an ingest's parse, chunk and embed work runs: in this process, on a process pool, or on Ray.
 
-`index.ingest` decides what changed and who owns each id, and `index.writer`
+`index.ingest.pipeline` decides what changed and who owns each id, and `index.ingest.writer`
 commits; a `Runner` only does the pure work between them, so every engine
 produces the same documents, chunks and vectors. `Serial` is the plain path,
 `ProcessPool` spreads parsing (one task per file) and chunking (slices of
-documents) over local processes, and `index.ray_ingest.RayRunner` does both as
+documents) over local processes, and `index.ingest.ray_ingest.RayRunner` does both as
 Ray Data maps and embeds on Ray workers. This module must not decide ownership,
-touch the store or import ray (`runner_for` imports index.ray_ingest only when asked).
+touch the store or import ray (`runner_for` imports index.ingest.ray_ingest only when asked).
 """
 from __future__ import annotations
 

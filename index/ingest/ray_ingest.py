@@ -6,7 +6,7 @@ actors that each load the model once (one GPU each when the cluster has GPUs).
 The work inside each task is newsdesk's own (`index.parse`, `index.chunk`,
 `Encoder`), so the output is the local ingest's. This module must not plan,
 decide who owns an id or write the store: `index.ingest` plans on the driver and
-the one writer (`index.writer`) commits the embedded batches there, under the
+the one writer (`index.ingest.writer`) commits the embedded batches there, under the
 index's write lock and crash rules.
 
 With no address (`ray_address` in the config, or $RAY_ADDRESS) it starts a
@@ -31,7 +31,7 @@ from index.embed import Encoder, Tokenizer
 from index.errors import ConfigError, ParseError
 from index.parse import parse_file_report
 
-Parsed = tuple[list[Document], list[ParseError]]  # as in index.parallel, which imports this module
+Parsed = tuple[list[Document], list[ParseError]]  # as in index.ingest.parallel, which imports this module
 
 # Half a CPU per task and actor: measured here, two 1-CPU stages on 2 cores hung (parse tasks
 # never got a CPU); at 0.5 each every stage keeps running.
@@ -62,7 +62,7 @@ class _Embed:
 
 
 class RayRunner:
-    """An `index.parallel.Runner` on Ray; `num_cpus` sizes the local Ray (ignored with an address)."""
+    """An `index.ingest.parallel.Runner` on Ray; `num_cpus` sizes the local Ray (ignored with an address)."""
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
         self.address = address or os.environ.get("RAY_ADDRESS") or None
@@ -139,7 +139,7 @@ class RayRunner:
 
 
 class _Streamed:
-    """Stands in for the encoder in `index.writer`: hands out vectors that Ray computed, in any order."""
+    """Stands in for the encoder in `index.ingest.writer`: hands out vectors that Ray computed, in any order."""
 
     def __init__(self, encoder: Encoder, texts: list[str], batches: Iterator[dict]) -> None:
         self._encoder = encoder

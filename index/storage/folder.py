@@ -34,7 +34,7 @@ LOCK_NAME = ".lock"
 UPLOADS_NAME = "uploads"
 REBUILD_NAME = ".rebuild"  # a rebuild's new index, inside the old one
 ASIDE_NAME = ".old"  # the old index's files during a rebuild's swap
-KEYWORDS_NAME = "keywords"  # the tantivy keyword index (index.keyword.tantivy_engine), derived from the store
+KEYWORDS_NAME = "keywords"  # the tantivy keyword index (index.engines.keyword.tantivy_engine), derived from the store
 KEYWORDS_RECORD = "keywords.json"  # the store generation that index reflects
 
 SWAPPED = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal", VECTORS_NAME, MANIFEST_NAME,

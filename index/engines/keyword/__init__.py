@@ -1,9 +1,9 @@
 """The keyword side of an index, behind one seam: BM25 over chunks by tantivy (default) or SQLite FTS5.
 
-    keyword_engine: tantivy   a tantivy index beside the store (index.keyword.tantivy_engine):
+    keyword_engine: tantivy   a tantivy index beside the store (index.engines.keyword.tantivy_engine):
                               ~17 ms per 22-term query at 1M chunks, derived data caught up
-                              from the store by generation and chunk id (index.keyword.reconcile)
-    keyword_engine: fts5      an FTS5 table inside the store (index.keyword.fts5): written in
+                              from the store by generation and chunk id (index.engines.keyword.reconcile)
+    keyword_engine: fts5      an FTS5 table inside the store (index.engines.keyword.fts5): written in
                               the store's own transactions, but it scores every row holding any
                               query word (~3 s per query at 1M chunks)
 
@@ -12,7 +12,7 @@ On the dev set (hybrid, same ranking settings, docs/SCALING.md) tantivy measured
 and about 150 times faster at a million chunks, so it is the default.
 
 Both index the same fields (title, passage, the outlet/author/date line, see
-index.keyword.fields) and tokenise alike (letters and digits, lower-cased,
+index.engines.keyword.fields) and tokenise alike (letters and digits, lower-cased,
 accents folded, English stemming, no stop words at index time). An engine has
 `hits(terms, limit, filters, weights)` -> [(chunk_id, doc_id, score)] of chunks
 still in the store, best first; `update(removed, docs)` and `commit(generation)`

@@ -65,7 +65,7 @@ class KeywordIndex:
 
 
 class Fts5Keywords:
-    """The FTS5 engine behind the keyword seam (see index.keyword): the rows live in the store's own
+    """The FTS5 engine behind the keyword seam (see index.engines.keyword): the rows live in the store's own
     transactions, so there is nothing to catch up, commit or reload."""
 
     name = "fts5"

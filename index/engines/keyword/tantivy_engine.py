@@ -166,7 +166,7 @@ class TantivyKeywords:
             self.put(doc, chunks)
 
     def catch_up(self) -> int:
-        """Reconcile with the store (index.keyword.reconcile); returns the chunks (re)indexed."""
+        """Reconcile with the store (index.engines.keyword.reconcile); returns the chunks (re)indexed."""
         if self.generation == self.store.generation():
             return 0
         self._index.reload()

@@ -81,7 +81,7 @@ def _literal(value: str) -> str:
 
 
 def expression(filters) -> str:
-    """The Milvus filter expression of an `index.store.Filters` ("" for none). Values are quoted and escaped
+    """The Milvus filter expression of an `index.document.Filters` ("" for none). Values are quoted and escaped
     (milvus-lite has no template parameters), so a quote in an outlet name is only a quote."""
     if not filters:
         return ""
