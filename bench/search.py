@@ -92,7 +92,10 @@ def build_keywords(target: Path, engine: str, measure: bool = True) -> dict:
     """Build the keyword index of `engine` from the stored chunks (as an ingest would keep it); its wall and
     CPU seconds and its size on disk per chunk. `measure=False` (a kept index): bring it up to date only,
     and report nothing."""
-    index = IndexDir.open(target)
+    reader = IndexDir.open(target)
+    model = reader.model_id
+    reader.close()
+    index = IndexDir.create_or_open(target, model)  # a writer: readers never change a store
     if not measure:
         if engine == "fts5":
             index.engines.keywords("fts5")  # refilled only if the store was written without it
@@ -104,7 +107,7 @@ def build_keywords(target: Path, engine: str, measure: bool = True) -> dict:
     before = _disk(target)
     t0, c0 = time.perf_counter(), time.process_time()
     if engine == "fts5":
-        index.store.refill_fts5()
+        index.store.fill_fts5()
     else:
         index.engines.keywords(engine, write=True)  # a store ahead of its (missing) keyword index: filled from it
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

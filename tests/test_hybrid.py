@@ -87,7 +87,7 @@ def test_keyword_search_respects_filters_and_indexes_outlet_and_date(index):
         idx.close()
 
 
-def test_a_version_1_store_is_upgraded_in_place(index, engine):
+def test_a_version_1_store_is_read_as_it_is_and_upgraded_by_the_next_writer(index, engine):
     if engine != "fts5":
         pytest.skip("a version-1 store predates tantivy")
     db = sqlite3.connect(index / DB_NAME)
@@ -97,10 +97,18 @@ def test_a_version_1_store_is_upgraded_in_place(index, engine):
     db.close()
     idx = IndexDir.open(index)
     try:
-        assert idx.store.meta()["format_version"] == str(FORMAT_VERSION)
-        assert {d for _, d, _ in idx.store.keyword_search(["bakers"], 10)} == {"https://c.example/3"}
+        generation, model = idx.generation, idx.model_id
+        assert {d for _, d, _ in idx.engines.keywords("fts5").hits(["bakers"], 10)} == {"https://c.example/3"}
+        assert idx.store.meta()["format_version"] == "1"  # a reader never upgrades (nor writes) the store
     finally:
         idx.close()
+    for _ in range(2):  # the upgrade runs once: a current store is never touched again
+        writer = IndexDir.create_or_open(index, model)
+        try:
+            assert writer.store.meta()["format_version"] == str(FORMAT_VERSION) and writer.generation == generation
+            assert {d for _, d, _ in writer.store.keyword_search(["bakers"], 10)} == {"https://c.example/3"}
+        finally:
+            writer.close()
 
 
 def test_one_passage_per_article_before_any_article_repeats(index, fake_encoder):

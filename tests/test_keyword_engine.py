@@ -16,7 +16,7 @@ from index.errors import ConfigError, IndexBusy
 from index.ingest import ingest
 from index.engines.keyword.tantivy_engine import FOLDER, RECORD, TantivyKeywords
 from index.storage.layout import IndexDir
-from index.storage.store import DB_NAME
+from index.storage.store import DB_NAME, FORMAT_VERSION
 from qa.config import load_config
 from tests.conftest import ROOT
 from index.settings import IndexSettings
@@ -94,13 +94,14 @@ def test_a_reader_sees_new_commits_without_reopening(tmp_path, built, fake_encod
 
 
 def test_hits_of_documents_gone_from_the_store_are_never_returned(built):
-    reader, writer = IndexDir.open(built), IndexDir.open(built)
+    reader = IndexDir.open(built)
+    writer = IndexDir.create_or_open(built, reader.model_id)
     try:
         engine = reader.engines.keywords("tantivy")
         writer.engines.keywords("tantivy", write=True)  # an ingest in progress: the reader leaves repairs to it
         with writer.store.transaction():  # committed to the store, not yet to tantivy
             writer.store.delete_document("https://n.example/1")
-        assert {i for i, _ in engine.search(["strike"], 10)}  # still in tantivy...
+        assert set(engine.indexed()) - set(reader.store.chunk_stamps())  # still in tantivy...
         assert engine.hits(["strike"], 10, None, W) == []  # ...never shown
     finally:
         writer.close()
@@ -165,12 +166,19 @@ def test_a_missing_or_damaged_index_is_rebuilt_from_the_store(built, fake_encode
         idx.close()
 
 
+def _writer(built) -> IndexDir:
+    reader = IndexDir.open(built)
+    model = reader.model_id
+    reader.close()
+    return IndexDir.create_or_open(built, model)
+
+
 def test_a_second_writer_is_refused(built):
-    first = IndexDir.open(built)
+    first = _writer(built)
     try:
         first.engines.keywords("tantivy", write=True)
         code = ("import sys; from index.storage.layout import IndexDir; from index.errors import IndexBusy\n"
-                f"i = IndexDir.open({str(built)!r})\n"
+                f"i = IndexDir.create_or_open({str(built)!r}, {first.model_id!r})\n"
                 "try:\n    i.engines.keywords('tantivy', write=True)\nexcept IndexBusy as e:\n    print('busy', e); sys.exit(3)")
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 3 and "being written by another process" in out.stdout, out.stderr
@@ -178,19 +186,27 @@ def test_a_second_writer_is_refused(built):
             TantivyKeywords(built, first.store, write=True)
     finally:
         first.close()
-    again = IndexDir.open(built)  # closing released the lock
+    again = _writer(built)  # closing released the lock
     again.engines.keywords("tantivy", write=True)
     again.close()
 
 
 def test_switching_engines_rebuilds_the_other_from_the_store(built):
+    before = (built / DB_NAME).read_bytes()
     idx = IndexDir.open(built)
     try:
         fts = idx.engines.keywords("fts5")  # FTS5 was not kept while tantivy was the engine: filled from the store
         assert {d for _, d, _ in fts.hits(["harbour"], 10, None, W)} == {"https://n.example/0"}
-        assert idx.store.meta()["fts5"] == "on"
+        assert idx.store.meta()["fts5"] == "off"  # a reader's rows live in its own temporary table
     finally:
         idx.close()
+    assert (built / DB_NAME).read_bytes() == before  # searching never writes the store
+    writer = _writer(built)
+    try:
+        writer.engines.keywords("fts5")  # a writer keeps them in the store
+        assert writer.store.meta()["fts5"] == "on" and writer.store.meta()["format_version"] == str(FORMAT_VERSION)
+    finally:
+        writer.close()
 
 
 def test_keyword_engine_is_a_validated_choice(tmp_path):

@@ -67,7 +67,7 @@ class IndexDir:
             raise IndexRefused(f"--index {path} is a file, not an index folder", "give the folder the index was built in")
         if not (path / DB_NAME).is_file():
             raise IndexMissing(f"no index at {path}", f"run `newsdesk ingest FOLDER --index {path}` first")
-        store = _open_store(path)
+        store = _open_store(path, read_only=True)
         with _closed_on_error(store, path):
             if "model" not in store.meta():  # created by an ingest that stopped before its first commit
                 raise IndexMissing(f"the index at {path} is empty (its first ingest did not finish)",
@@ -102,8 +102,11 @@ class IndexDir:
         return index
 
     def check(self, model_id: str | None) -> None:
+        """The store's format and model: a writer's store was upgraded to FORMAT_VERSION at open; a reader
+        reads an older one as it is (every older format is readable; its next ingest upgrades it)."""
         meta = self.store.meta()
-        if meta.get("format_version") != str(FORMAT_VERSION):
+        readable = [str(v) for v in range(1, FORMAT_VERSION + 1)] if self.store.read_only else [str(FORMAT_VERSION)]
+        if meta.get("format_version") not in readable:
             raise IndexMismatch(
                 f"index at {self.path} has format version {meta.get('format_version')}, this newsdesk reads {FORMAT_VERSION}",
                 f"run `newsdesk ingest FOLDER --index {self.path} --rebuild`")
@@ -136,7 +139,7 @@ class IndexDir:
         changed = db != self._db
         self._db = db
         if changed and db is not None:
-            old, self.store = self.store, _open_store(self.path)
+            old, self.store = self.store, _open_store(self.path, self.store.read_only)
             old.close()
             self.engines.reopen(self.store)
         return self.engines.refresh(force=changed) or changed
@@ -163,12 +166,12 @@ def _closed_on_error(store: Store, path: Path) -> Iterator[None]:
         raise
 
 
-def _open_store(path: Path) -> Store:
+def _open_store(path: Path, read_only: bool = False) -> Store:
     """The store of the index at `path`, or `IndexCorrupt` when its file is not an intact SQLite database."""
     db = path / DB_NAME
     _check_sqlite_header(path, db)
     try:
-        return Store(db)
+        return Store(db, read_only)
     except sqlite3.DatabaseError as exc:
         raise storage_error(path, exc) from exc
 

@@ -10,7 +10,8 @@ from index.engines.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
 
 FORMAT_VERSION = 3
 """2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`).
-Older stores are upgraded in place at open, without re-embedding (see `_upgrade_from_2`)."""
+Older stores are upgraded in place when a writer opens them, without re-embedding (see `Store._upgrade`);
+readers read them as they are."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -4,26 +4,28 @@ It holds every document's fields and text, every chunk's span, the vectors (keye
 a hash of the embedded text: identical passages are embedded once), the files each
 document came from, and with `keyword_engine: fts5` the FTS5 rows of every chunk. A
 write batch is one SQLite transaction, so a crash keeps all of a batch or none; each
-commit bumps the generation the engines record they reflect (index.engines). Tables:
-`index.storage.schema`. This module never embeds and never touches an engine's files.
+commit bumps the generation the engines record they reflect (index.engines). Its queries are
+`index.storage.reads`, its tables `index.storage.schema`. This module never embeds and never
+touches an engine's files.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
-from index.document import Chunk, Document, Filters, stamp
+from index.document import Chunk, Document
 from index.engines.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
 from index.engines.keyword.fts5 import KeywordIndex
 from index.storage.folder import DB_NAME  # noqa: F401  (re-exported; index.storage.folder names every file of an index)
-from index.storage.schema import FORMAT_VERSION, SCHEMA, filter_sql, like_prefix
+from index.storage.reads import StoreReads
+from index.storage.schema import FORMAT_VERSION, SCHEMA
 
 
 
@@ -32,73 +34,73 @@ def vec_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class StoredChunk:
-    """A chunk joined with its document's citation fields, as search returns it."""
+class Store(StoreReads):
+    """The store at `path`: `read_only=True` (every reader: search, ask, serve, eval, bench's searches) opens
+    it so nothing can change it, not even on a read-only volume; a writer (an ingest) creates the tables
+    and upgrades an older format first."""
 
-    chunk_id: int
-    doc_id: str
-    start: int
-    end: int
-    text: str
-    title: str
-    outlet: str | None
-    published: str | None
-    url: str | None
-    source: str
-    kind: str
-    parent_id: str | None
-    topics: tuple[str, ...]
-
-
-class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self.read_only = read_only
+        self._db = _connect(path, read_only)
         self.keywords: KeywordIndex | None = KeywordIndex(self._db)  # None: FTS5 not kept (tantivy is the engine)
-        if self.meta().get("format_version") == "1":
-            self._upgrade_from_1()
-        if self.meta().get("format_version") == "2":
-            self._upgrade_from_2()
+        if not read_only:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            self._upgrade()
 
     def close(self) -> None:
         self._db.close()
 
-    def _upgrade_from_1(self) -> None:
-        """Fill the full-text index of a version-1 store from its stored chunks (no re-embedding needed)."""
-        with self.transaction():
-            self.keywords.clear()
-            for (doc_id,) in self._db.execute("SELECT doc_id FROM documents").fetchall():
-                doc = self.document(doc_id)
-                spans = self._db.execute("SELECT chunk_id, start, end FROM chunks WHERE doc_id = ?", (doc_id,))
-                self.keywords.put(doc, [(i, doc.text[a:b]) for i, a, b in spans.fetchall()])
-            self.set_meta(format_version=2)
+    def _upgrade(self) -> None:
+        """Bring an older store to FORMAT_VERSION, one step at a time, without re-embedding. Each step runs
+        only on the version it upgrades from and records the next version in its own transaction, so a
+        crash repeats it whole and a current store is never touched. Upgrades change no chunk, so the
+        generation the derived indexes reflect stays as it is."""
+        if self.meta().get("format_version") == "1":  # 2: the FTS5 table
+            with self.transaction(bump=False):
+                self._fill_fts5()
+                self.set_meta(format_version=2)
+        if self.meta().get("format_version") == "2":
+            # 3: url-less documents get ids unique per file. Forgetting the hashes of their files makes the
+            # next ingest re-parse just those files and replace each old id, re-embedding nothing (vectors
+            # are keyed by the embedded text); until then they are found under their old ids.
+            with self.transaction(bump=False):
+                self._db.execute("DELETE FROM files WHERE path IN (SELECT file FROM documents WHERE url IS NULL)")
+                self.set_meta(format_version=FORMAT_VERSION)
 
-    def _upgrade_from_2(self) -> None:
-        """Forget the hashes of files holding url-less documents, so the next ingest gives them version-3 ids.
+    def fill_fts5(self) -> None:
+        """Fill the FTS5 table from the stored chunks (the store was written with another keyword engine); no
+        re-embedding. A read-only store is not written: the rows go to a table of this connection's own
+        temporary database, which shadows the store's."""
+        if self.read_only:
+            self._db.execute(KEYWORD_SCHEMA.replace("IF NOT EXISTS chunks_fts", "IF NOT EXISTS temp.chunks_fts"))
+            self._db.execute("BEGIN")
+            try:
+                self._fill_fts5()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return
+        with self.transaction(bump=False):
+            self._fill_fts5()
+            self.set_meta(fts5="on")
 
-        Until then they are found under their old ids; that ingest re-parses only those
-        files, replaces each old id with the new one, and re-embeds nothing (vectors are
-        keyed by the embedded text, which does not change).
-        """
-        with self.transaction():
-            self._db.execute("DELETE FROM files WHERE path IN (SELECT file FROM documents WHERE url IS NULL)")
-            self.set_meta(format_version=FORMAT_VERSION)
-
-    def refill_fts5(self) -> None:
-        """Fill the FTS5 table from the stored chunks (after tantivy was the engine); no re-embedding."""
+    def _fill_fts5(self) -> None:
         self.keywords = KeywordIndex(self._db)
-        self._upgrade_from_1()
-        self.set_meta(fts5="on")
+        self.keywords.clear()
+        for (doc_id,) in self._db.execute("SELECT doc_id FROM documents").fetchall():
+            doc = self.document(doc_id)
+            spans = self._db.execute("SELECT chunk_id, start, end FROM chunks WHERE doc_id = ?", (doc_id,))
+            self.keywords.put(doc, [(i, doc.text[a:b]) for i, a, b in spans.fetchall()])
 
     def drop_fts5(self) -> None:
         """Stop keeping the FTS5 table (another keyword engine is kept instead) and free its rows."""
         self.keywords = None
         if self.meta().get("fts5") != "off":
-            with self.transaction():
+            with self.transaction(bump=False):
                 self._db.execute("DROP TABLE IF EXISTS chunks_fts")  # far faster than deleting its rows
                 self._db.execute(KEYWORD_SCHEMA)
                 self.set_meta(fts5="off")
@@ -116,151 +118,18 @@ class Store:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in values.items()])
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic write batch; it also bumps the generation the vector file is checked against."""
+    def transaction(self, bump: bool = True) -> Iterator[None]:
+        """One atomic write batch; it bumps the generation the derived indexes are checked against unless
+        `bump` is False (a change of format or of the FTS5 table, which no derived index reflects)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
-            generation = int(self.meta().get("generation", "0")) + 1
-            self.set_meta(generation=generation)
+            if bump:
+                self.set_meta(generation=int(self.meta().get("generation", "0")) + 1)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-
-    # -- reads ----------------------------------------------------------------------
-    def file_hashes(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT path, sha256 FROM files"))
-
-    def doc_hashes(self) -> dict[str, tuple[str, str, str]]:
-        """doc_id -> (content_hash, file, kind) for every stored document."""
-        return {d: (h, f, k) for d, h, f, k in self._db.execute("SELECT doc_id, content_hash, file, kind FROM documents")}
-
-    def files_under(self, root: str) -> list[str]:
-        prefix = root.rstrip("/") + "/"
-        return [p for (p,) in self._db.execute("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\'", (like_prefix(prefix),))]
-
-    def docs_of_file(self, path: str) -> list[str]:
-        return [d for (d,) in self._db.execute("SELECT doc_id FROM documents WHERE file = ?", (path,))]
-
-    def known_vectors(self, keys: Iterable[str]) -> set[str]:
-        keys = list(set(keys))
-        found: set[str] = set()
-        for lo in range(0, len(keys), 500):
-            part = keys[lo : lo + 500]
-            q = f"SELECT vec_key FROM vectors WHERE vec_key IN ({','.join('?' * len(part))})"
-            found.update(k for (k,) in self._db.execute(q, part))
-        return found
-
-    def vectors_for(self, keys: Sequence[str], dim: int) -> np.ndarray:
-        rows = dict(self._db.execute(
-            f"SELECT vec_key, vec FROM vectors WHERE vec_key IN ({','.join('?' * len(keys))})", list(keys)))
-        return np.stack([np.frombuffer(rows[k], dtype=np.float32) for k in keys]) if keys else np.empty((0, dim), np.float32)
-
-    def iter_vectors(self, dim: int, batch: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(chunk ids, vectors) of every chunk, in batches: what a vector index is rebuilt from."""
-        cur = self._db.execute("SELECT c.chunk_id, v.vec FROM chunks c JOIN vectors v USING (vec_key)")
-        while rows := cur.fetchmany(batch):
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-
-    def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
-        out: dict[int, StoredChunk] = {}
-        for lo in range(0, len(ids), 500):
-            part = list(ids[lo : lo + 500])
-            q = (
-                "SELECT c.chunk_id, c.doc_id, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start), d.title,"
-                " d.outlet, d.published, d.url, d.source, d.kind, d.parent_id, d.topics FROM chunks c"
-                f" JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({','.join('?' * len(part))})"
-            )
-            for row in self._db.execute(q, part):
-                out[row[0]] = StoredChunk(*row[:12], tuple(json.loads(row[12])))
-        return out
-
-    def document(self, doc_id: str) -> Document | None:
-        row = self._db.execute(
-            "SELECT doc_id, title, text, source, url, outlet, outlet_domain, published, author, category, topics,"
-            " kind, parent_id, quality, images FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        if row is None:
-            return None
-        d = list(row)
-        d[10], d[14] = tuple(json.loads(d[10])), tuple(json.loads(d[14]))
-        return Document(*d)
-
-    def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
-        """Chunk ids whose document passes `filters`."""
-        where, args = filter_sql(filters)
-        q = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id)" + (" WHERE " + " AND ".join(where) if where else "")
-        return np.fromiter((r[0] for r in self._db.execute(q, args)), dtype=np.int64)
-
-    def keyword_search(self, terms: Sequence[str], limit: int, filters: Filters | None = None,
-                       weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
-        """FTS5's BM25 over chunks (keyword_engine: fts5): (chunk_id, doc_id, score) of chunks holding any of the
-        Porter-stemmed `terms`, best first; `weights` scale (title, body, meta) matches."""
-        where, args = filter_sql(filters) if filters else ([], [])
-        top = self.keywords.search(terms, limit, where, args, weights)
-        docs = self.chunk_docs([i for i, _ in top])
-        return [(i, docs[i], score) for i, score in top if i in docs]
-
-    def chunk_stamps(self) -> dict[int, int]:
-        """chunk_id -> its document's content hash cut to 60 bits: what a derived keyword index is checked against."""
-        return {i: stamp(h) for i, h in self._db.execute(
-            "SELECT c.chunk_id, d.content_hash FROM chunks c JOIN documents d USING (doc_id)")}
-
-    def chunk_texts(self, doc_id: str) -> list[tuple[int, str]]:
-        """(chunk_id, text) of a document's chunks, in order."""
-        return [(int(i), t) for i, t in self._db.execute(
-            "SELECT c.chunk_id, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c JOIN documents d"
-            " USING (doc_id) WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,))]
-
-    def outlet_names(self) -> list[tuple[str, str | None]]:
-        """Every distinct (outlet, domain) pair, most articles first: what a question may name."""
-        return list(self._db.execute("SELECT outlet, outlet_domain FROM documents WHERE outlet IS NOT NULL"
-                                     " GROUP BY outlet, outlet_domain ORDER BY count(*) DESC"))
-
-    def chunk_docs(self, ids: Sequence[int]) -> dict[int, str]:
-        """chunk_id -> doc_id for the given chunks (ids no longer stored are left out)."""
-        out: dict[int, str] = {}
-        for lo in range(0, len(ids), 500):
-            part = list(ids[lo : lo + 500])
-            out.update(self._db.execute(
-                f"SELECT chunk_id, doc_id FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part))
-        return out
-
-    def doc_fields(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
-        """doc_id -> (outlet, outlet domain, ISO date or None): what question cues are matched against."""
-        out: dict[str, tuple[str | None, str | None, str | None]] = {}
-        for lo in range(0, len(doc_ids), 500):
-            part = list(doc_ids[lo : lo + 500])
-            q = ("SELECT doc_id, outlet, outlet_domain, substr(published, 1, 10) FROM documents"
-                 f" WHERE doc_id IN ({','.join('?' * len(part))})")
-            out.update((d, (o, dom, p)) for d, o, dom, p in self._db.execute(q, part))
-        return out
-
-    def counts(self) -> dict[str, int]:
-        one = lambda q: int(self._db.execute(q).fetchone()[0])  # noqa: E731
-        return {
-            "documents": one("SELECT count(*) FROM documents"),
-            "chunks": one("SELECT count(*) FROM chunks"),
-            "vectors": one("SELECT count(*) FROM vectors"),
-            "files": one("SELECT count(*) FROM files"),
-        }
-
-    def facets(self) -> dict[str, object]:
-        """Outlets, topics and the date span: what a UI offers as filters."""
-        outlets = [o for (o,) in self._db.execute(
-            "SELECT outlet FROM documents WHERE outlet IS NOT NULL GROUP BY outlet ORDER BY count(*) DESC")]
-        topics = [t for (t,) in self._db.execute("SELECT topic FROM topics GROUP BY topic ORDER BY count(*) DESC")]
-        lo, hi = self._db.execute(
-            "SELECT min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM documents").fetchone()
-        return {"outlets": outlets, "topics": topics, "date_from": lo, "date_to": hi}
-
-    def recent_openings(self, limit: int, chars: int = 10000) -> list[tuple[str, str | None, str]]:
-        """(title, outlet, the first `chars` characters of the text) of the newest articles, undated ones last:
-        what a UI reads its example questions from."""
-        return list(self._db.execute(
-            "SELECT title, outlet, substr(text, 1, ?) FROM documents WHERE kind = 'article'"
-            " ORDER BY published IS NULL, published DESC LIMIT ?", (chars, limit)))
 
     # -- writes (inside `transaction`) ------------------------------------------------
     def put_file(self, path: str, root: str, sha256: str) -> None:
@@ -296,3 +165,20 @@ class Store:
 
     def drop_orphan_vectors(self) -> None:
         self._db.execute("DELETE FROM vectors WHERE vec_key NOT IN (SELECT vec_key FROM chunks)")
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection to the store. Read-only: `mode=ro`, which sees a running writer's commits; on a folder
+    this user cannot write, where SQLite cannot make the shared-memory file a WAL reader needs, the file
+    is opened as immutable (nothing can write it there, so nothing is missed)."""
+    if not read_only:
+        return sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the -shm is made (or not) here
+        return db
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK):
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)

@@ -8,6 +8,7 @@ way; the engines with a date filter field store `day`. Pure text: no engine is i
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from index.document import Document
 
@@ -29,3 +30,17 @@ def day(date: str | None) -> int | None:
     """The publication day as the number yyyymmdd (a date filter's field), or None when undated."""
     m = _DATE.match(date or "")
     return int("".join(m.groups())) if m else None
+
+
+def query_tokens(analysed: Iterable[list[str]]) -> dict[str, int]:
+    """The tokens of a query's words (each word's analysed tokens) with how often each counts. A word split at
+    an apostrophe keeps its longer parts ("kaplan's" -> kaplan: FTS5 asks the phrase "kaplan s"; without
+    positions a lone "s" would match nearly every chunk), and a token several words stem to counts that
+    many times, as FTS5 scores each of its phrases."""
+    counts: dict[str, int] = {}
+    for tokens in analysed:
+        if len(tokens) > 1:
+            tokens = [t for t in tokens if len(t) > 1 or t.isdigit()] or tokens
+        for token in tokens:
+            counts[token] = counts.get(token, 0) + 1
+    return counts

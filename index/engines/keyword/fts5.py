@@ -72,8 +72,9 @@ class Fts5Keywords:
 
     def __init__(self, store) -> None:
         self.store = store
-        if store.meta().get("fts5") == "off":  # written while tantivy was the engine: fill it from the store
-            store.refill_fts5()
+        meta = store.meta()
+        if meta.get("fts5") == "off" or meta.get("format_version") == "1":  # written without FTS5 rows: fill them
+            store.fill_fts5()  # from the store (a reader's go to its own temporary table: the store is not written)
 
     def hits(self, terms: Sequence[str], limit: int, filters=None,
              weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -81,3 +83,14 @@ class Record:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def private_copy(folder: Path, record: Record) -> Path:
+    """A copy of a derived index `folder` and its `record` in a new temporary folder (same names inside), for a
+    reader that cannot write where they are (a read-only volume): the caller deletes it when done."""
+    copy = Path(tempfile.mkdtemp(prefix="newsdesk-keywords-"))
+    shutil.copytree(folder, copy / folder.name)
+    if record.path.is_file():
+        shutil.copy2(record.path, copy / record.path.name)
+    log.info("newsdesk: %s cannot be written here; reading a copy of it (%s)", folder, copy)
+    return copy

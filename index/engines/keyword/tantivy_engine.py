@@ -3,17 +3,17 @@
 Derived data, like vectors.faiss: the store stays the source of truth and `keywords.json`
 records the store generation the index reflects. The writer commits SQLite first, then
 tantivy, then that record, so after a crash the index is at most behind: a missing,
-damaged or behind index is reconciled with the store by chunk id and content stamp when
-opened (index.engines.keyword.reconcile), without re-embedding. Readers reload when the
-store generation moves, and every hit is checked against the store.
+damaged or behind index is reconciled with the store by chunk id and stamp when opened
+(index.engines.keyword.reconcile), without re-embedding. Readers reload when the store
+generation moves, every hit is checked against the store, and an index in a folder the
+reader cannot write (tantivy locks even to read) is read from a private copy.
 
 Indexed as FTS5 indexes it (docs/SCALING.md has the measurements): title (TITLE_REPEATS
 times), passage and meta line as one text; tokens split at anything not a letter or digit,
 over 40 characters dropped, lower-cased, accents folded, Snowball English stems; no stop
-words at index time; postings without positions. A query word split at an apostrophe keeps
-its longer parts ("kaplan's" -> kaplan, as FTS5's phrase "kaplan s" would match), and a
-token several query words stem to counts that many times, as FTS5 scores each phrase.
-Filters are exact-value fields matched with zero score. The only module that imports tantivy.
+words at index time; postings without positions; query words weighed as FTS5 weighs them
+(`fields.query_tokens`). Filters are exact-value fields matched with zero score. The only
+module that imports tantivy.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from tantivy import FieldType, Filter, Index, Occur, Query, SchemaBuilder, TextA
 
 from index.document import Document, stamp
 from index.errors import IndexBusy
-from index.engines.keyword.fields import day, meta_text
-from index.engines.keyword.reconcile import Record, reconcile
+from index.engines.keyword.fields import day, meta_text, query_tokens
+from index.engines.keyword.reconcile import Record, private_copy, reconcile
 from index.storage.folder import KEYWORDS_NAME, KEYWORDS_RECORD
 
 FOLDER = KEYWORDS_NAME
@@ -85,6 +85,7 @@ class TantivyKeywords:
         self._writer: tantivy.IndexWriter | None = None
         self._in_memory: int | None = None  # generation of an in-memory stand-in (a reader's, see _open)
         self._seen = -1  # store generation this reader's searcher was reloaded at
+        self._private: Path | None = None  # a reader's copy of an index in a folder it cannot write
         self._index = self._open(write)
         if write:
             self._writer = self._take_writer()
@@ -103,25 +104,35 @@ class TantivyKeywords:
         which must not delete files an ingest may be writing)."""
         if self.folder.is_dir() and self.record.current():
             try:
-                index = Index.open(str(self.folder))
-                index.register_tokenizer(_ANALYZER, self._analyzer)
-                index.searcher().num_docs  # reads the segment list: a damaged meta.json fails here
-                return index
+                return self._load()
             except (ValueError, OSError) as exc:
+                if not write and "Lockfile" in str(exc):  # tantivy locks even to read: a folder this user cannot write
+                    return self._load_copy()
                 log.warning("newsdesk: the keyword index %s is damaged (%s)", self.folder, exc)
         if not write:
             self._in_memory = -1
-            index = Index(self.schema)
-            index.register_tokenizer(_ANALYZER, self._analyzer)
-            return index
+            return self._analysed(Index(self.schema))
         return self._fresh()
+
+    def _load(self) -> Index:
+        index = self._analysed(Index.open(str(self.folder)))
+        index.searcher().num_docs  # reads the segment list: a damaged meta.json fails here
+        return index
+
+    def _load_copy(self) -> Index:
+        """The intact index of a read-only folder, read from a private copy (removed at `close`)."""
+        self._private = private_copy(self.folder, self.record)
+        self.folder, self.record = self._private / FOLDER, Record(self._private / RECORD, SCHEMA_VERSION)
+        return self._load()
 
     def _fresh(self) -> Index:
         """An empty index in place of whatever was there (with no record, it is behind any store)."""
         self.record.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
-        index = Index(self.schema, path=str(self.folder))
+        return self._analysed(Index(self.schema, path=str(self.folder)))
+
+    def _analysed(self, index: Index) -> Index:
         index.register_tokenizer(_ANALYZER, self._analyzer)
         return index
 
@@ -141,9 +152,7 @@ class TantivyKeywords:
     @property
     def generation(self) -> int:
         """The store generation this index reflects (-1 when unknown: it is caught up before it is trusted)."""
-        if self._in_memory is not None:
-            return self._in_memory
-        return self.record.generation()
+        return self._in_memory if self._in_memory is not None else self.record.generation()
 
     def _repair_if_free(self) -> None:
         """Catch the index up when it is behind the store and no writer holds it (a crashed ingest)."""
@@ -156,7 +165,7 @@ class TantivyKeywords:
         try:
             self.catch_up()
         finally:
-            self.close()
+            self._let_go()
 
     # -- writing -----------------------------------------------------------------
     def update(self, removed: Sequence[int], docs: Sequence[tuple[Document, Sequence[tuple[int, str]]]]) -> None:
@@ -220,7 +229,13 @@ class TantivyKeywords:
         self.record.write(generation)
 
     def close(self) -> None:
-        """Let go of the writer, if held: its merges finish and tantivy's lock is released."""
+        """Let go of the writer, if held (its merges finish, tantivy's lock is released), and of a private copy."""
+        self._let_go()
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+
+    def _let_go(self) -> None:
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
@@ -228,16 +243,14 @@ class TantivyKeywords:
     # -- reading -----------------------------------------------------------------
     def hits(self, terms: Sequence[str], limit: int, filters=None,
              weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
-        """(chunk_id, doc_id, score) of the best chunks still in the store: a hit whose document is gone (a
-        delete the index has not committed yet) is dropped, never returned. `weights` are FTS5's; here
-        they were fixed at indexing (TITLE_REPEATS), so they are accepted and not used."""
+        """(chunk_id, doc_id, score) of the best chunks still in the store (`weights` are FTS5's: unused here,
+        fixed at indexing by TITLE_REPEATS)."""
         return self.hits_many([(terms, limit)], filters, weights)[0]
 
     def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters=None,
                   weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[list[tuple[int, str, float]]]:
-        """`hits` of several (terms, limit) queries, a question and its clauses: they search one snapshot on
-        SEARCH_THREADS threads (tantivy searches outside the interpreter lock), then the store is asked
-        once for the documents of all their chunks."""
+        """`hits` of several (terms, limit) queries, a question and its clauses, on one snapshot and SEARCH_THREADS
+        threads (tantivy releases the interpreter lock); a hit whose document the store no longer holds is dropped."""
         self._refresh()
         searcher = self._index.searcher()
         where = self._filters(filters)
@@ -246,21 +259,8 @@ class TantivyKeywords:
         docs = self.store.chunk_docs(list({i for top in tops for i, _ in top}))
         return [[(i, docs[i], score) for i, score in top if i in docs] for top in tops]
 
-    def search(self, terms: Sequence[str], limit: int, filters=None,
-               weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, float]]:
-        """(chunk_id, score) of the best `limit` chunks holding any of `terms`, best first; `filters` (an
-        `index.document.Filters`) restrict the match inside tantivy. Ids are not checked against the store."""
-        self._refresh()
-        return self._search(self._index.searcher(), terms, limit, self._filters(filters))
-
     def _search(self, searcher, terms, limit, where: list[Query]) -> list[tuple[int, float]]:
-        counts: dict[str, int] = {}
-        for term in terms:
-            tokens = self._analyzer.analyze(term)
-            if len(tokens) > 1:  # "kaplan's": the part left of the apostrophe carries the word
-                tokens = [t for t in tokens if len(t) > 1 or t.isdigit()] or tokens
-            for token in tokens:
-                counts[token] = counts.get(token, 0) + 1
+        counts = query_tokens(self._analyzer.analyze(term) for term in terms)
         if not counts or limit < 1:
             return []
         terms = [(Query.term_query(self.schema, "text", t), n) for t, n in counts.items()]

@@ -27,6 +27,7 @@ its rows and filter expressions without it; this module is the `Engines` pair.
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Sequence
 
@@ -64,12 +65,26 @@ class MilvusEngines:
             if write:
                 self._collection.catch_up()
             elif self._collection.generation != self.store.generation():
-                try:
-                    with write_lock(self.folder):
-                        self._collection.catch_up()
-                except (IndexBusy, IndexUnwritable):
-                    pass
+                self._repair()
         return self._collection
+
+    def _repair(self) -> None:
+        """A reader catches the collection up (after a crash) only while no writer runs and the folder can be
+        written: the record of what the collection reflects is the store's, so it opens the store for
+        writing for that alone. Otherwise it searches the collection as it is (hits are joined to the store)."""
+        from index.storage.store import Store  # not at import: the store's module imports this package's parent
+
+        try:
+            with write_lock(self.folder):
+                store = Store(self.store.path)
+                try:
+                    self._collection.store = store
+                    self._collection.catch_up()
+                finally:
+                    self._collection.store = self.store
+                    store.close()
+        except (IndexBusy, IndexUnwritable, sqlite3.OperationalError):
+            pass
 
     def dense(self):
         return self.collection() or _Empty()
