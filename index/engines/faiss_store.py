@@ -14,6 +14,7 @@ never leaves a half-written index behind.
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 from dataclasses import asdict, dataclass
@@ -115,7 +116,11 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self._index, str(tmp))
+        try:
+            faiss.write_index(self._index, str(tmp))
+        except RuntimeError as exc:  # FAISS reports a failed write (a full disk) in words only
+            tmp.unlink(missing_ok=True)
+            raise OSError(errno.ENOSPC if "space" in str(exc).lower() else errno.EIO, str(exc).splitlines()[0]) from exc
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

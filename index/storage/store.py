@@ -81,7 +81,7 @@ class Store(StoreReads):
                 self._fill_fts5()
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             return
         with self.transaction(bump=False):
@@ -128,8 +128,14 @@ class Store(StoreReads):
                 self.set_meta(generation=int(self.meta().get("generation", "0")) + 1)
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        """Undo a failed transaction, if SQLite has not already (a full disk makes it roll back by itself): the
+        original error is what the user must hear, not "cannot rollback"."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     # -- writes (inside `transaction`) ------------------------------------------------
     def put_file(self, path: str, root: str, sha256: str) -> None:

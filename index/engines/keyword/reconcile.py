@@ -10,9 +10,11 @@ generation last, in `commit`, so a crash during a catch-up is caught up again.
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -94,3 +96,14 @@ def private_copy(folder: Path, record: Record) -> Path:
         shutil.copy2(record.path, copy / record.path.name)
     log.info("newsdesk: %s cannot be written here; reading a copy of it (%s)", folder, copy)
     return copy
+
+
+def os_error_of(exc: Exception) -> Exception:
+    """An engine's error that reports an operating-system error ("... (os error 28)") as that OSError, so a full
+    disk or a read-only folder is named as such (index.storage.folder.storage_error); any other as it is.
+    tantivy says it either way: "... (os error 28)" or "Os { code: 28, kind: StorageFull ... }"."""
+    found = re.search(r"os error (\d+)|Os \{ code: (\d+)", str(exc))
+    if not found:
+        return exc
+    code = int(found.group(1) or found.group(2))
+    return OSError(code, os.strerror(code) if code in errno.errorcode else str(exc))

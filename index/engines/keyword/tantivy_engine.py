@@ -31,7 +31,7 @@ from tantivy import FieldType, Filter, Index, Occur, Query, SchemaBuilder, TextA
 from index.document import Document, stamp
 from index.errors import IndexBusy
 from index.engines.keyword.fields import day, meta_text, query_tokens
-from index.engines.keyword.reconcile import Record, private_copy, reconcile
+from index.engines.keyword.reconcile import Record, os_error_of, private_copy, reconcile
 from index.storage.folder import KEYWORDS_NAME, KEYWORDS_RECORD
 
 FOLDER = KEYWORDS_NAME
@@ -67,12 +67,9 @@ def _schema() -> tantivy.Schema:
 
 
 class TantivyKeywords:
-    """BM25 search over the chunks of one index folder, kept in step with its `Store`.
-
-    `write=True` (an ingest) holds tantivy's writer for the object's life; a second
-    writer is refused with IndexBusy. A reader holds none: it repairs an index that
-    is missing, damaged or behind only when no writer is running (else the writer will).
-    """
+    """BM25 over the chunks of one index folder, in step with its `Store`. `write=True` (an ingest) holds tantivy's
+    writer for the object's life (a second one: IndexBusy); a reader repairs an index that is missing, damaged
+    or behind only when no writer is running (else the writer will)."""
 
     name = "tantivy"
 
@@ -220,8 +217,11 @@ class TantivyKeywords:
             self._writer.delete_documents_by_query(Query.term_set_query(self.schema, "chunk_id", ids[lo:lo + 10_000]))
 
     def commit(self, generation: int) -> None:
-        """Commit tantivy, then record `generation`: the record never runs ahead of the index."""
-        self._writer.commit()
+        """Commit tantivy (its I/O errors as the OSError they are), then record `generation`: never ahead of it."""
+        try:
+            self._writer.commit()
+        except ValueError as exc:
+            raise os_error_of(exc) from exc
         self._index.reload()  # this object's own searcher sees its commit at once
         if self._in_memory is not None:
             self._in_memory = generation

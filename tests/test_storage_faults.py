@@ -1,8 +1,10 @@
-"""A read-only index still answers, and reading never writes: searching, asking, eval and serving need only
-read access (an index published on a read-only volume, a shared folder, a container image).
+"""Storage that does not cooperate: a read-only index still answers and reading never writes (searching,
+asking, eval and serving need only read access: an index published on a read-only volume, a shared folder,
+a container image), and an ingest onto a full disk says so and keeps what was indexed.
 
-The index folder is bind-mounted read-only: the tests run as root, which file modes do not stop, while a
-read-only mount stops everyone. Where mounting is not allowed the tests are skipped with that reason.
+The folders are real mounts: a read-only bind mount (the tests run as root, which file modes do not stop,
+while a read-only mount stops everyone) and a small tmpfs. Where mounting is not allowed the tests are
+skipped with that reason.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from index.errors import IndexUnwritable
 from index.ingest import ingest
 from index.storage.layout import IndexDir
 from qa.retrieve.retriever import Retriever
@@ -45,7 +48,7 @@ def read_only(tmp_path, fake_encoder) -> Path:
             pytest.skip(f"cannot make a mount read-only here ({ro.stderr.strip()})")
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], capture_output=True)
+        subprocess.run(["umount", "--lazy", str(mount)], capture_output=True)
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -99,3 +102,44 @@ def test_reading_never_writes_the_store(tmp_path, fake_encoder):
         idx.close()
     after = _files(index)
     assert {k: v for k, v in after.items() if not k.endswith(("-wal", "-shm"))} == before
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if made.returncode:
+        pytest.skip(f"cannot mount a small disk here ({made.stderr.strip()})")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)], capture_output=True)
+
+
+@pytest.mark.parametrize("free_kb", [250, 500, 550, 600, 900])  # the store, tantivy, the vector file, none
+def test_an_ingest_onto_a_full_disk_says_so_and_keeps_what_was_indexed(small_disk, tmp_path, fake_encoder, free_kb):
+    """Whichever write meets the full disk (the store's transaction, tantivy's commit, the vector file), the
+    user hears that the disk is full, and the articles indexed before are still found."""
+    make_corpus(tmp_path / "old", 10)
+    make_corpus(tmp_path / "new", 40)
+    index = small_disk / "index"
+    ingest([tmp_path / "old"], index, fake_encoder, PLAN)
+    old_ids = {h.doc_id for h in _search(index, fake_encoder)}
+    filler = small_disk / "filler"
+    free = os.statvfs(small_disk)
+    filler.write_bytes(b"\0" * max(0, free.f_bavail * free.f_frsize - free_kb * 1024))
+    try:
+        ingest([tmp_path / "old", tmp_path / "new"], index, fake_encoder, PLAN)
+    except IndexUnwritable as exc:
+        assert "disk" in str(exc) and "full" in str(exc), str(exc)
+    filler.unlink()
+    assert old_ids and old_ids <= {h.doc_id for h in _search(index, fake_encoder, k=100)}
+
+
+def _search(index: Path, encoder, k: int = 5):
+    idx = IndexDir.open(index)
+    try:
+        return Retriever(idx, encoder).search("harbour council budget", k=k)
+    finally:
+        idx.close()
