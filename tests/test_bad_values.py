@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
-from index.errors import QueryError
+from index.errors import ConfigError, QueryError
 from index.ingest import ingest
 from index.storage.layout import IndexDir
 from index.document import Filters
@@ -142,9 +143,29 @@ def test_a_nul_inside_a_string_does_not_cut_the_stored_passage(tmp_path, fake_en
     (["search", "q", "--since", "2024-03-05", "--until", "2024-03-01"], "date range 2024-03-05..2024-03-01 is empty"),
     (["serve", "--port", "99999"], "--port: '99999' is not a port number"),
     (["serve", "--port", "-1"], "is not a port number"),
+    (["eval", "golden.jsonl", "--answers", "--limit", "-1"], "--limit: '-1' is not a number of questions"),
+    (["eval", "golden.jsonl", "--answers", "--limit", "0"], "leave --limit out for all"),
 ])
 def test_bad_command_line_values_get_one_line(tmp_path, args, needle):
     _one_error_line(_cli(*args, "--index", str(tmp_path / "none"), cwd=tmp_path), needle)
+
+
+def test_a_golden_question_a_search_would_refuse_names_its_file_line_and_id(tmp_path):
+    golden = tmp_path / "golden.jsonl"
+    rows = [{"id": "q1", "question": "Fine?", "evidence": []}, {"id": "huge", "question": "x" * 30_000, "evidence": []},
+            {"id": "lone", "question": "bad \ud800 text", "evidence": []}]
+    for bad in rows[1:]:
+        golden.write_text("\n".join(json.dumps(r) for r in (rows[0], bad)) + "\n")
+        _one_error_line(_cli("eval", str(golden), "--index", str(tmp_path / "none"), cwd=tmp_path),
+                        f"{golden}:2: question '{bad['id']}'")
+
+
+def test_the_ray_engine_without_ray_says_how_to_install_it(monkeypatch):
+    from index.ingest.parallel import runner_for
+
+    monkeypatch.setitem(sys.modules, "index.ingest.ray_ingest", None)  # as if ray were not installed
+    with pytest.raises(ConfigError, match=r"needs Ray Data, which is not installed.*newsdesk\[ray\]"):
+        runner_for("ray")
 
 
 def test_serving_on_a_port_in_use_is_one_line(tmp_path, retriever):

@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
                    "(Yes/No by the first word, others by containing the gold answer), abstentions, citation precision, "
                    "time to first text")
     _answerer_arg(p)
-    p.add_argument("--limit", type=int, default=None, metavar="N",
+    p.add_argument("--limit", type=_count, default=None, metavar="N",
                    help="with --answers: N questions spread over the types (a fixed slice; a model answer takes seconds)")
     p.set_defaults(run=commands.eval_command)
 
@@ -138,6 +138,13 @@ def _k(text: str) -> int:
     """argparse type of -k: a whole number from 1 to 100 (0 must not mean "the default")."""
     if not text.strip().isdigit() or not 1 <= int(text) <= 100:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages from 1 to 100")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    """argparse type of --limit: a whole number from 1 (0 or -1 must not mean "all": leave it out for all)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of questions from 1 (leave --limit out for all)")
     return int(text)
 
 

@@ -125,8 +125,11 @@ def runner_for(engine: str = "local", workers: int = 1, ray_address: str | None 
     if engine not in ENGINES:
         raise ConfigError(f"ingest engine {engine!r} is not one of {', '.join(ENGINES)}", "use ingest_engine: local")
     if engine == "ray":
-        from index.ingest.ray_ingest import RayRunner  # the only module that imports ray
-
+        try:
+            from index.ingest.ray_ingest import RayRunner  # the only module that imports ray
+        except ImportError as exc:
+            raise ConfigError(f"ingest engine ray needs Ray Data, which is not installed here ({exc})",
+                              "pip install 'newsdesk[ray]' (ray[data]), or use --engine local") from None
         return RayRunner(address=ray_address or None, num_cpus=workers or None)
     if workers < 0:
         raise ConfigError(f"ingest workers {workers} is negative", "use 1 (serial), 0 (auto) or a process count")

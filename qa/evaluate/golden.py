@@ -18,8 +18,9 @@ from pathlib import Path
 
 import yaml
 
-from index.errors import NewsdeskError
+from index.errors import NewsdeskError, QueryError
 from index.parse.fields import canonical_url
+from qa.retrieve.retriever import validate_question
 
 
 class GoldenError(NewsdeskError):
@@ -102,6 +103,10 @@ def _question(path: Path, line: int, row: object) -> GoldenQuestion:
     question = row["question"]
     if not isinstance(question, str) or not question.strip():
         raise GoldenError(f"{where}: question must be non-empty text, got {question!r}", "quote the question")
+    try:
+        validate_question(question)  # what a search would refuse, refused here with the file, line and id
+    except QueryError as exc:
+        raise GoldenError(f"{where}: question {str(row['id'])[:80]!r}: {exc.problem}", exc.fix) from None
     evidence = row.get("evidence") or []
     if isinstance(evidence, str):
         evidence = [evidence]
