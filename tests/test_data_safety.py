@@ -9,6 +9,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,19 @@ def test_an_upload_cannot_replace_an_article_from_another_source(desk, tmp_path)
     assert not ok and message.startswith("Nothing was added.") and "already indexed from another source" in message
 
 
+@pytest.mark.parametrize("spelling", ["https://NEWS.example:443/rail", "https://news.example.:/rail#top",
+                                      "https://news.example/r%61il?utm_source=feed"])
+def test_an_upload_under_another_spelling_of_an_indexed_url_is_refused(desk, tmp_path, spelling):
+    """Every spelling of one url is one document: case, a default or empty port, the host's trailing dot, an
+    escaped letter, a fragment or tracking parameters never make a second article beside the indexed one."""
+    before = _docs(desk.index_path)
+    spoof = tmp_path / "up" / "spoof.jsonl"
+    spoof.parent.mkdir()
+    spoof.write_text(_record(spelling, "Rail strike ends", "The union lied, the strike goes on."))
+    report = desk.add_files([spoof])
+    assert report.refused and report.added == 0 and _docs(desk.index_path) == before
+
+
 def test_uploads_named_like_existing_files_never_overwrite_them(desk, tmp_path):
     first = _md(tmp_path / "a", "harbour.md", "# Harbour fake\n\nThe harbour was sold for one euro.\n")
     second = _md(tmp_path / "b", "harbour.md", "# Harbour again\n\nThe harbour reopened after repairs.\n")
@@ -224,6 +238,34 @@ def test_concurrent_uploads_all_end_up_indexed(desk, tmp_path):
     assert errors == []
     titles = {t for t, _ in _docs(desk.index_path).values()}
     assert {f"Note {i}" for i in range(4)} <= titles and len(list((desk.index_path / "uploads").iterdir())) == 4
+
+
+def test_two_servers_uploading_at_once_each_report_their_own_file(desk, tmp_path, fake_encoder):
+    """Two `newsdesk serve` processes on one index, each given an upload while a command-line ingest holds it:
+    each upload's report describes that upload alone, whichever server's ingest ran first."""
+    other = Desk(Retriever(IndexDir.open(desk.index_path, fake_encoder.model_id), fake_encoder))
+    files = [_md(tmp_path / f"s{i}", f"story{i}.md", f"# Story {i}\n\nItem{i} was reported by the council.\n")
+             for i in range(2)]
+    reports: dict[int, object] = {}
+
+    def upload(i: int, server: Desk) -> None:
+        reports[i] = server.add_files([files[i]])
+
+    try:
+        with write_lock(desk.index_path):  # both uploads wait behind it, their files already placed
+            threads = [threading.Thread(target=upload, args=(i, server)) for i, server in enumerate((desk, other))]
+            for t in threads:
+                t.start()
+            deadline = time.monotonic() + 60
+            while len(list((desk.index_path / "uploads").glob("story*.md"))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        for t in threads:
+            t.join()
+    finally:
+        other.retriever.close()
+    for report in reports.values():
+        assert (report.added, report.updated, report.unchanged, report.errors) == (1, 0, 0, ())
+        assert desk.describe_upload(report) == ("Added 1 article (1 passage indexed). Ask about them now.", True)
 
 
 def test_an_upload_that_cannot_wait_any_longer_is_reported_and_removed(desk, tmp_path, monkeypatch):
@@ -381,11 +423,11 @@ def test_the_upload_status_says_what_happened(desk, tmp_path):
 
 
 def test_an_upload_the_disk_cannot_hold_is_reported_and_leaves_no_file(desk, tmp_path, monkeypatch):
-    def full(src, dst, *args, **kwargs):
-        Path(dst).write_bytes(b"half")
+    def full(source, target, *args, **kwargs):
+        target.write(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(index.ingest.uploads.shutil, "copyfile", full)
+    monkeypatch.setattr(index.ingest.uploads.shutil, "copyfileobj", full)
     upload = _md(tmp_path / "u", "big.md", "# Big\n\nA report.\n")
     with pytest.raises(IndexUnwritable, match="is full"):
         desk.add_files([upload])

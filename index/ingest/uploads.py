@@ -2,13 +2,14 @@
 
 An upload only adds. A copy is stored under its safe name in `uploads/` (so it survives
 a restart and keeps a stable id); a name already taken gets a number, never an
-overwrite, and the same bytes uploaded again reuse their earlier copy (the ingest finds
-them unchanged). The copies are ingested under the upload rule (`IngestRun(uploads=True)`:
+overwrite (the name is claimed with an exclusive create, so two servers never share one),
+and the same bytes uploaded again reuse their earlier copy (the ingest finds them unchanged). The copies are ingested under the upload rule (`IngestRun(uploads=True)`:
 a document indexed from another source is never replaced, it is named in
 `IngestReport.refused`), queued behind any other writer for up to UPLOAD_WAIT_S. A copy
 the index holds no record of afterwards (refused, unreadable) is removed again, so
 `uploads/` holds only indexed or unfinished files; an upload a crash cut short (a file
-whose bytes the store has not recorded) is finished by the next `upload` call.
+whose bytes the store has not recorded) is finished by `upload` called with no files (a
+server's start). Each upload ingests only its own files, so its report describes them alone.
 This module must not know about the web page (ui/desk.py says what happened in words).
 """
 from __future__ import annotations
@@ -39,8 +40,8 @@ class UploadRejected(NewsdeskError):
 
 def upload(files: Sequence[Path], index_dir: Path, encoder: Encoder, settings: IndexSettings = IndexSettings(),
            progress: ProgressFn | None = None) -> IngestReport | None:
-    """Place `files` (checked by `check_uploads`) under `index_dir/uploads/` and ingest them, with any upload a
-    crash left unfinished; None when there was nothing to ingest (no files, nothing unfinished)."""
+    """Place `files` (checked by `check_uploads`) under `index_dir/uploads/` and ingest them; with no files,
+    ingest the uploads a crash left unfinished. None when there was nothing to ingest."""
     index_dir = Path(index_dir)
     folder = index_dir / UPLOADS_NAME
     copies: list[Path] = []
@@ -52,7 +53,9 @@ def upload(files: Sequence[Path], index_dir: Path, encoder: Encoder, settings: I
     except OSError as exc:  # a full disk or a read-only index, said as such
         _remove_unindexed(copies, index_dir, encoder.model_id)
         raise os_error(index_dir, exc) from exc
-    todo = list(dict.fromkeys(copies + unfinished(index_dir, encoder.model_id)))
+    # An upload ingests its own files only: a file another server placed and is about to ingest is that
+    # upload's, and its report must say what became of it. Unfinished files are finished by a resume.
+    todo = list(dict.fromkeys(copies)) if files else unfinished(index_dir, encoder.model_id)
     if not todo:
         return None
     try:
@@ -108,15 +111,19 @@ def _place(file: Path, folder: Path) -> Path:
     digest = file_sha256(file)
     for n in range(1, 10_000):
         copy = folder / (name.name if n == 1 else f"{name.stem}-{n}{name.suffix}")
-        if not copy.exists():
-            try:
-                shutil.copyfile(file, copy)
-            except OSError:
-                copy.unlink(missing_ok=True)  # never leave half a file to be taken for an unfinished upload
-                raise
-            return copy
-        if copy.is_file() and file_sha256(copy) == digest:
-            return copy
+        try:
+            target = open(copy, "xb")  # created here or not at all: two servers never write one name
+        except FileExistsError:
+            if copy.is_file() and file_sha256(copy) == digest:
+                return copy
+            continue
+        try:
+            with target, open(file, "rb") as source:
+                shutil.copyfileobj(source, target)
+        except OSError:
+            copy.unlink(missing_ok=True)  # never leave half a file to be taken for an unfinished upload
+            raise
+        return copy
     raise UploadRejected(f"too many uploads are named {name.name}", "rename the file and upload it again")
 
 

@@ -140,9 +140,11 @@ def canonical_url(value: object) -> str | None:
     """A url with surrounding whitespace removed and a minimal canonical form.
 
     Only changes that cannot point somewhere else: the scheme and host are
-    lowercased, the `#fragment` and `utm_*` tracking parameters are dropped.
-    Path and the other parameters stay exactly as given (sites differ on case
-    and trailing slashes). A value without a scheme is kept as stripped; one with
+    lowercased, a default port (:80, :443), an empty port and the host's trailing dot
+    are dropped, escapes are normalised (RFC 3986: %7E is ~, %2f is %2F), and the
+    `#fragment` and `utm_*` tracking parameters are dropped, so every spelling of one
+    url is one document id. Path and the other parameters stay as given otherwise
+    (sites differ on case and trailing slashes). A value without a scheme is kept as stripped; one with
     any scheme but http(s) (`javascript:`, `data:`, `file:`) is dropped, so no
     stored url, document id or API answer carries a link that runs or reads something.
     """
@@ -157,9 +159,29 @@ def canonical_url(value: object) -> str | None:
         return None
     if not parts.netloc:
         return text
+    scheme = parts.scheme.lower()
     user, at, host = parts.netloc.rpartition("@")
+    host, colon, port = host.lower().rpartition(":") if not host.endswith("]") else (host.lower(), "", "")
+    if not colon:
+        host, port = port, ""
+    if port == _DEFAULT_PORTS.get(scheme):
+        port = ""  # https://host:443/a is https://host/a
+    netloc = f"{user}{at}{host.rstrip('.') or host}{':' + port if port else ''}"
     query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("utm_"))
-    return urlunsplit((parts.scheme.lower(), f"{user}{at}{host.lower()}", parts.path, query, ""))
+    return urlunsplit((scheme, netloc, _unescape_unreserved(parts.path), _unescape_unreserved(query), ""))
+
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_UNRESERVED_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _unescape_unreserved(text: str) -> str:
+    """RFC 3986's safe normalisation of escapes: an escaped letter, digit or -._~ is that character
+    (%7E is ~), and the hex of every other escape is upper case (%2f is %2F); neither changes the target."""
+    def one(m: re.Match) -> str:
+        char = chr(int(m.group(1), 16))
+        return char if char.isascii() and (char.isalnum() or char in "-._~") else "%" + m.group(1).upper()
+    return _UNRESERVED_ESCAPE.sub(one, text)
 
 
 def title_from_text(text: str) -> str:
