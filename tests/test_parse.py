@@ -208,7 +208,7 @@ def test_alias_bomb_is_rejected_quickly(tmp_path):
     path = _write(tmp_path, "bomb.yaml", "\n".join(lines + ["title: *i", "excerpt: *i"]) + "\n")
     started = time.perf_counter()
     error = _only_error(path, tmp_path)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 30  # expanding it would take minutes and gigabytes: a loose bound
     assert "aliases" in str(error)
 
 

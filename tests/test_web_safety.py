@@ -40,11 +40,16 @@ PLAIN = {"url": "https://news.example/plain", "title": "Rail strike ends", "sour
 PASSWORD = "correct horse battery staple"
 
 
-class SlowEncoder(HashingEncoder):
-    """Answers take a while, so a handful of requests fills the queue."""
+class GatedEncoder(HashingEncoder):
+    """Answers wait at a gate the test closes, so a handful of requests fills the queue and keeps it full."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
 
     def encode_query(self, text: str):
-        time.sleep(1.0)
+        self.gate.wait(120)
         return super().encode_query(text)
 
 
@@ -178,7 +183,8 @@ def test_password_login_refuses_wrong_password(index_dir):
 # -- a flood ----------------------------------------------------------------------------------------
 
 def test_a_full_queue_refuses_at_once_with_a_busy_message(index_dir):
-    app, url, desk = _serve(index_dir, encoder=SlowEncoder(), queue_max=2)
+    encoder = GatedEncoder()
+    app, url, desk = _serve(index_dir, encoder=encoder, queue_max=2)
     statuses: list[tuple[int, str]] = []
 
     def one() -> None:
@@ -187,18 +193,19 @@ def test_a_full_queue_refuses_at_once_with_a_busy_message(index_dir):
             statuses.append((r.status_code, r.text))
 
     try:
+        encoder.gate.clear()  # no answer can finish until every request has had its reply
         threads = [threading.Thread(target=one) for _ in range(10)]
-        started = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
-        assert time.monotonic() - started < 5  # refusals come back at once, not after a wait
+            t.join(timeout=60)
+        refused_while_full = [text for code, text in statuses if code == 503]
+        assert not any(t.is_alive() for t in threads)  # every reply came while the queue was still full
     finally:
+        encoder.gate.set()
         app.close()
         desk.retriever.close()
-    busy = [text for code, text in statuses if code == 503]
-    assert busy and all("Queue is full" in text for text in busy), statuses
+    assert refused_while_full and all("Queue is full" in text for text in refused_while_full), statuses
     assert any(code == 200 for code, _ in statuses)
 
 
