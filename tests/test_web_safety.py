@@ -165,12 +165,18 @@ def test_password_login_refuses_wrong_password(index_dir):
         with _http() as http:
             assert http.get(f"{url}config").status_code == 401
             assert http.post(f"{url}gradio_api/call/ask", json={"data": ["harbour", "", "", "", ""]}).status_code == 401
+            for page in ("", "?view=api", "?all_endpoints=true", "gradio_api/runs"):  # nothing of the app before login
+                login = http.get(f"{url}{page}")
+                assert login.status_code == 200 and "named_endpoints" not in login.text and '"/ask"' not in login.text
+            for schema in ("openapi.json", "docs", "redoc"):
+                assert http.get(f"{url}{schema}").status_code == 404
             wrong = http.post(f"{url}login", data={"username": "newsdesk", "password": "letmein"})
             assert wrong.status_code == 400 and "Incorrect credentials" in wrong.text
             assert http.get(f"{url}config").status_code == 401
             right = http.post(f"{url}login", data={"username": "anyone", "password": PASSWORD})
             assert right.status_code == 200
             assert http.get(f"{url}config").status_code == 200
+            assert '"/ask"' in http.get(url).text  # a logged-in client gets the page whole
         with pytest.raises(Exception):
             Client(url, auth=("newsdesk", "wrong"), verbose=False)
         answer = Client(url, auth=("newsdesk", PASSWORD), verbose=False).predict("rail strike", api_name="/ask")

@@ -20,6 +20,7 @@ from typing import Any, Callable
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported: no phoning home
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from index.errors import NewsdeskError  # noqa: E402
 from index.parse import SUPPORTED_SUFFIXES  # noqa: E402
@@ -30,6 +31,7 @@ from qa.retrieve.retriever import Retriever  # noqa: E402
 from ui import render  # noqa: E402
 from index.ingest.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES  # noqa: E402
 from ui.desk import CorpusSummary, Desk  # noqa: E402
+from ui.guard import LoginGuard  # noqa: E402
 from ui.stream import paced  # noqa: E402
 
 log = logging.getLogger("newsdesk.ui")
@@ -222,6 +224,7 @@ def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = 
         ssr_mode=False, mcp_server=False, show_error=False, quiet=True, enable_monitoring=False, pwa=False,
         state_session_capacity=SESSIONS_KEPT,
         auth=_password_check(password) if password else None,
+        app_kwargs={"openapi_url": None, "docs_url": None, "redoc_url": None, "middleware": [Middleware(LoginGuard)]},
         auth_message="This newsdesk is protected: any user name, and its password." if password else None)
     if block:
         if ready:
