@@ -159,6 +159,24 @@ def test_config_reads_and_checks_the_llm_block(tmp_path):
         assert "sk-abc123" not in str(err.value)
 
 
+def test_config_reads_and_checks_the_server_options_and_budgets(tmp_path):
+    path = tmp_path / "newsdesk.yaml"
+    path.write_text("llm:\n  model: qwen3\n  context_tokens: 8192\n  max_tokens: 4096\n  total_timeout: 90\n"
+                    "  extra_body: {chat_template_kwargs: {enable_thinking: false}, options: {num_ctx: 8192}}\n")
+    llm = load_config(path).llm
+    assert (llm.context_tokens, llm.max_tokens, llm.total_timeout) == (8192, 4096, 90)
+    assert llm.extra_body == {"chat_template_kwargs": {"enable_thinking": False}, "options": {"num_ctx": 8192}}
+    assert LLMSettings().context_tokens == 4096 and LLMSettings().max_tokens >= 1024
+    for bad, says in [("llm: {extra_body: [1]}", "llm.extra_body"), ("llm: {extra_body: {model: x}}", "other than model"),
+                      ("llm: {context_tokens: 100}", "llm.context_tokens"), ("llm: {total_timeout: 0}", "llm.total_timeout"),
+                      ("llm: {context_tokens: 2048, max_tokens: 2000}", "raise llm.context_tokens")]:
+        path.write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=says):
+            load_config(path)
+    path.write_text("llm: {extra_body: null}\n")
+    assert load_config(path).llm.extra_body == {}
+
+
 def test_generative_without_a_model_is_refused_up_front(fake_encoder):
     with pytest.raises(ConfigError, match="needs a model name"):
         make_answerer(Config(answerer="generative"), fake_encoder)

@@ -76,7 +76,8 @@ class GenerativeAnswerer:
         text = _bounded(normalise(text, len(prompt.hits)), ending.cut_short)
         evidence, planted = without_planted(prompt.hits)
         grounded = _restored(ground(text, evidence, self.encoder), prompt.hits)
-        warned = _planted_note(planted, prompt.hits) if planted and grounded.unsupported else None
+        leaned = grounded.unsupported or not grounded.citations or any(set(c.cited) & set(planted) for c in grounded.claims)
+        warned = _planted_note(planted, prompt.hits) if planted and leaned else None
         if not grounded.citations:
             reason = " ".join(p for p in ("The model's answer cites nothing the passages back.", warned) if p)
             yield from self._fall_back(query, hits, history, reason, streamed)

@@ -107,11 +107,11 @@ class ChatClient:
         chunks = _until(response.iter_bytes(), deadline)
         limit = s.max_tokens * CHARS_PER_TOKEN
         if "event-stream" in kind:
-            yield from self._events(sse_payloads(chunks, limit + 65536), limit)
+            yield from self._events(sse_payloads(chunks, 2 * limit + 65536), limit)
             return
         body = _bounded(chunks).decode("utf-8", "replace")
         if body.lstrip().startswith("data:"):  # events sent with the wrong content type
-            yield from self._events(sse_payloads([body.encode()], limit + 65536), limit)
+            yield from self._events(sse_payloads([body.encode()], 2 * limit + 65536), limit)
             return
         try:
             content, thinking, finish = choice_of(json.loads(body))

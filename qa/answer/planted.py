@@ -35,6 +35,8 @@ _PATTERNS = [
     r"\b(?:tell|inform|convince|assure) (?:the |your )?(?:user|reader|human|person asking)s?\b",
     r"\bdo not (?:answer|mention|cite|reveal|tell)\b.{0,40}\b(?:question|user|reader|this)\b",
     r"\b(?:in|with) your (?:answer|reply|response|summary|output)\b",
+    r"[,;:]\s*(?:now |just |please |and )?(?:say|reply|respond|answer|repeat|write|output|print|tell)\b"
+    r"(?:\s+(?:it|this|that|so|only|exactly|them))?\s*(?:now|again|instead)?\s*(?:!|\.|$)",
     # An imperative to write something, at the start of a sentence (not "officials say that").
     r"^(?:\W*(?:please|now|instead|then|and|also|just|simply|always|only|from now on|important)\W+)*"
     r"(?:say|reply|respond|answer|state|write|output|print|claim|declare|repeat|tell|conclude|report)\b"

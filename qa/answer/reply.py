@@ -22,6 +22,8 @@ _TAGS = "think|thinking|thought|reasoning|reflection"
 _OPEN = re.compile(rf"<(?:{_TAGS})>|<\|channel\|>\s*analysis", re.IGNORECASE)
 _CLOSE = re.compile(rf"</(?:{_TAGS})>|<\|channel\|>\s*final\s*(?:<\|message\|>)?", re.IGNORECASE)
 _SPECIAL = re.compile(r"<\|(?:start|end|return|message|channel)\|>(?:assistant)?", re.IGNORECASE)
+_MUSING = re.compile(r"^\W*(?:okay|ok|alright|all right|hmm+|let me|let's|so,|so i|first,|i need|i should|i'll|"
+                     r"we need|the user|the question|looking at|wait)\b", re.IGNORECASE)  # how thinking starts
 _PARTIAL = re.compile(rf"<(?:/?(?:{_TAGS})?|\|[a-z|]*)$", re.IGNORECASE)  # a tag still arriving: "</thi", "<|chan"
 
 
@@ -49,8 +51,9 @@ class NotACompletion(ValueError):
     """The body is not a chat completion (the message says what it is instead)."""
 
 
-def sse_payloads(chunks: Iterable[bytes], max_line: int) -> Iterator[str]:
-    """The `data:` payloads of a server-sent event stream; a line longer than `max_line` ends it early."""
+def sse_payloads(chunks: Iterable[bytes], max_line: int) -> Iterator[str | dict]:
+    """The `data:` payloads of a server-sent event stream. A line longer than `max_line` ends it: what
+    its text holds so far comes as a chunk of its own (the reply is over any limit by then)."""
     buffer = b""
     for chunk in chunks:
         buffer += chunk
@@ -60,10 +63,22 @@ def sse_payloads(chunks: Iterable[bytes], max_line: int) -> Iterator[str]:
             if line.startswith(b"data:"):
                 yield line[5:].strip().decode("utf-8", "replace")
         if len(buffer) > max_line:
-            yield buffer.decode("utf-8", "replace").partition(":")[2].strip()
+            yield {"choices": [{"delta": {"content": _opening_text(buffer.decode("utf-8", "replace"))}}]}
             return
     if buffer.strip().startswith(b"data:"):
         yield buffer.strip()[5:].strip().decode("utf-8", "replace")
+
+
+def _opening_text(cut: str) -> str:
+    """The text of the first "content" string in a JSON chunk cut off in the middle of it."""
+    found = re.search(r'"content"\s*:\s*"((?:[^"\\]|\\.)*)', cut)
+    if not found:
+        return ""
+    text = re.sub(r"\\(?:u[0-9a-fA-F]{0,3})?$", "", found.group(1))  # an escape cut in half
+    try:
+        return json.loads(f'"{text}"')
+    except ValueError:
+        return ""
 
 
 def choice_of(payload: str | dict) -> tuple[str, str, str | None]:
@@ -117,9 +132,9 @@ class ReplyReader:
     """Collects a reply's deltas: the answer, how much thinking came, and what may be shown so far.
 
     While it cannot yet tell whether the text is thinking (no tag, no reasoning field: it may end
-    in a lone `</think>`), nothing is shown until the text cites a passage, which thinking rarely
-    does and an answer in the asked form does within its first sentence; a reply that never cites
-    is shown whole once it is done. Text already shown is never taken back: when a later tag turns
+    in a lone `</think>`), nothing is shown until the text cites a passage, which an answer in the
+    asked form does within its first sentence, and never while it opens the way thinking does
+    ("Okay, the user asks..."); a reply that never cites is shown whole once it is done. Text already shown is never taken back: when a later tag turns
     it into thinking, showing stops and the finished answer replaces it.
     """
 
@@ -142,7 +157,8 @@ class ReplyReader:
         if still_open:
             return ""
         answer = _PARTIAL.sub("", answer).lstrip()
-        if not (self._shown or self._separate or inline or has_citation(answer)) or self._stuck:
+        undecided = not (self._shown or self._separate or inline)
+        if undecided and (_MUSING.match(answer) or not has_citation(answer)) or self._stuck:
             return ""
         if not answer.startswith(self._shown):
             self._stuck = True
