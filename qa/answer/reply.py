@@ -24,7 +24,7 @@ _CLOSE = re.compile(rf"</(?:{_TAGS})>|<\|channel\|>\s*final\s*(?:<\|message\|>)?
 _SPECIAL = re.compile(r"<\|(?:start|end|return|message|channel)\|>(?:assistant)?", re.IGNORECASE)
 _MUSING = re.compile(r"^\W*(?:okay|ok|alright|all right|hmm+|let me|let's|so,|so i|first,|i need|i should|i'll|"
                      r"we need|the user|the question|looking at|wait)\b", re.IGNORECASE)  # how thinking starts
-_PARTIAL = re.compile(rf"<(?:/?(?:{_TAGS})?|\|[a-z|]*)$", re.IGNORECASE)  # a tag still arriving: "</thi", "<|chan"
+_PARTIAL = re.compile(r"<(?:/?[a-z]{0,12}|\|[a-z|]*)$", re.IGNORECASE)  # a tag still arriving: "</thi", "<|chan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +113,25 @@ def _text(content: object) -> str:
 def split_reasoning(raw: str) -> tuple[str, bool, bool]:
     """(the answer, whether there was inline thinking, whether the thinking is still open) of `raw`.
 
-    The answer is what follows the last closing tag; text before a closing tag with no opening
+    Thinking blocks are taken out wherever they are; text before a closing tag with no opening
     one is thinking too (templates that open the block themselves). Thinking that never closed
-    (the model ran out of tokens while thinking) leaves only what came before it.
+    (the model ran out of tokens while thinking) takes the rest of the text with it.
     """
-    closes = list(_CLOSE.finditer(raw))
-    if closes:
-        answer = raw[closes[-1].end():]
-        opened = _OPEN.search(answer)
-        return _SPECIAL.sub("", answer[: opened.start()] if opened else answer), True, bool(opened)
-    opened = _OPEN.search(raw)
-    if opened:
-        return _SPECIAL.sub("", raw[: opened.start()]), True, True
-    return raw, False, False
+    had = False
+    first_close, first_open = _CLOSE.search(raw), _OPEN.search(raw)
+    if first_close and (first_open is None or first_close.start() < first_open.start()):
+        raw, had = raw[first_close.end():], True
+    kept, pos = [], 0
+    while True:
+        opened = _OPEN.search(raw, pos)
+        if opened is None:
+            kept.append(raw[pos:])
+            return _SPECIAL.sub("", "".join(kept)), had, False
+        kept.append(raw[pos : opened.start()])
+        closed = _CLOSE.search(raw, opened.end())
+        if closed is None:
+            return _SPECIAL.sub("", "".join(kept)), True, True
+        pos, had = closed.end(), True
 
 
 class ReplyReader:
