@@ -22,6 +22,7 @@ _TAGS = "think|thinking|thought|reasoning|reflection"
 _OPEN = re.compile(rf"<(?:{_TAGS})>|<\|channel\|>\s*analysis", re.IGNORECASE)
 _CLOSE = re.compile(rf"</(?:{_TAGS})>|<\|channel\|>\s*final\s*(?:<\|message\|>)?", re.IGNORECASE)
 _SPECIAL = re.compile(r"<\|(?:start|end|return|message|channel)\|>(?:assistant)?", re.IGNORECASE)
+SURE_CHARS = 32  # text held back, at most, before it is shown as the answer (unless it opens like thinking)
 _MUSING = re.compile(r"^\W*(?:okay|ok|alright|all right|hmm+|let me|let's|so,|so i|first,|i need|i should|i'll|"
                      r"we need|the user|the question|looking at|wait)\b", re.IGNORECASE)  # how thinking starts
 _PARTIAL = re.compile(r"<(?:/?[a-z]{0,12}|\|[a-z|]*)$", re.IGNORECASE)  # a tag still arriving: "</thi", "<|chan"
@@ -134,13 +135,19 @@ def split_reasoning(raw: str) -> tuple[str, bool, bool]:
         pos, had = closed.end(), True
 
 
+def _looks_answered(text: str) -> bool:
+    """Enough text, not opening the way thinking does, to take it for the answer: a citation, a whole line,
+    or a few words."""
+    return has_citation(text) or "\n" in text.strip() or len(text) >= SURE_CHARS
+
+
 class ReplyReader:
     """Collects a reply's deltas: the answer, how much thinking came, and what may be shown so far.
 
     While it cannot yet tell whether the text is thinking (no tag, no reasoning field: it may end
-    in a lone `</think>`), nothing is shown until the text cites a passage, which an answer in the
-    asked form does within its first sentence, and never while it opens the way thinking does
-    ("Okay, the user asks..."); a reply that never cites is shown whole once it is done. Text already shown is never taken back: when a later tag turns
+    in a lone `</think>`), nothing is shown until the text cites a passage, ends its first line or
+    reaches `SURE_CHARS`, and never while it opens the way thinking does ("Okay, the user
+    asks..."): such a reply is shown once it is done. Text already shown is never taken back: when a later tag turns
     it into thinking, showing stops and the finished answer replaces it.
     """
 
@@ -164,7 +171,7 @@ class ReplyReader:
             return ""
         answer = _PARTIAL.sub("", answer).lstrip()
         undecided = not (self._shown or self._separate or inline)
-        if undecided and (_MUSING.match(answer) or not has_citation(answer)) or self._stuck:
+        if undecided and (_MUSING.match(answer) or not _looks_answered(answer)) or self._stuck:
             return ""
         if not answer.startswith(self._shown):
             self._stuck = True
