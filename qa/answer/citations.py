@@ -15,22 +15,25 @@ import re
 _NUM = r"\d{1,3}"
 _LIST = rf"{_NUM}(?:\s*(?:,|;|and|&|-|–|—|to)\s*{_NUM})*"
 _NOUN = r"(?:source|passage|article|document|doc|ref(?:erence)?|context|snippet|excerpt)s?"
-_BRACKETED = re.compile(rf"\[\[?\s*(?:\^|#|{_NOUN}\s*:?\s*#?)?\s*({_LIST})\s*\]\]?|【\s*(?:{_NOUN}\s*)?({_LIST})\s*(?:†[^】]*)?】"
-                        rf"|〔\s*({_LIST})\s*〕|\{{\s*({_NUM})\s*\}}", re.IGNORECASE)
-_PAREN_NOUN = re.compile(rf"\(\s*(?:see\s+|cf\.?\s+)?{_NOUN}\s*:?\s*#?({_LIST})\s*\)", re.IGNORECASE)
-_PAREN = re.compile(rf"(?<=\S)\s*\(\s*({_LIST})\s*\)")
+_NOUN = r"(?:source|passage|article|document|doc|ref(?:erence)?|context|snippet|excerpt|chunk|result)s?\.?"
+# A bracketed group: [2], [1, 2], [1-3], [^1], [#1], [Passage 1], (Source: Passage 2), 【4†source】, [2†L1-L3], [2: title]
+_GROUP = re.compile(r"(?P<open>\[\[?|【|〔|\(|\{)(?P<body>[^\[\]()【】〔〕{}\n]{1,120})(?P<close>\]\]?|】|〕|\)|\})")
+_FILLER = re.compile(rf"†[^,;]*|\b(?:see|cf\.?|also|no\.|nos?\.)\s*|\b{_NOUN}|[#^:]", re.IGNORECASE)
+_LEADING = re.compile(rf"^\s*(?:[\^#]\s*)?(?:{_NOUN}\s*)?#?({_NUM})\s*(?:[:†|]|\s[-–—]\s)", re.IGNORECASE)
+_SUPERSCRIPT = re.compile(r"(?:(?<=[.,;!?)\]])|(?<=[A-Za-z]{3}))([¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,˒]?[¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)(?!\w)")
+_SUPER_DIGITS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰˒", "1234567890,")
 _LEAD_IN = re.compile(rf"(?:^|(?<=[\s,;(]))(?:according to|as (?:stated|reported|noted|mentioned|said|described|shown|"
                       rf"explained) (?:in|by)|as per|per|see|cf\.?|from|in|by)\s+(?:the\s+)?{_NOUN}\s*#?({_LIST})\b,?\s*",
                       re.IGNORECASE)
 _SAYS = re.compile(rf"^(\W*){_NOUN}\s*#?({_LIST})\s*(?::|,|-|–|—|(?:says|said|reports|reported|states|stated|notes|noted|"
                    rf"mentions|mentioned|explains|shows|confirms|indicates)(?:\s+that)?)\s*", re.IGNORECASE | re.MULTILINE)
 _BARE = re.compile(rf"[\s,;:—–-]*\b{_NOUN}\s*:?\s*#?({_LIST})\b", re.IGNORECASE)
-_FOOTNOTE_LINE = re.compile(rf"^\s*(?:\[\^?{_NUM}\]|{_NOUN}\s*{_NUM})\s*:.*$|^\s*(?:sources?|references?|citations?)\s*:?\s*$",
+_FOOTNOTE_LINE = re.compile(rf"^\s*\[\^?{_NUM}\]\s*:.*$|^\s*(?:sources?|references?|citations?)\s*:?\s*$",
                             re.IGNORECASE | re.MULTILINE)
 _LABEL = re.compile(r"[\s,;:—–-]*\b(?:sources?|references?|citations?|cited)\s*:?\s*((?:\[\d{1,3}\][\s,;]*(?:and\s*)?)+)",
                     re.IGNORECASE)
 _MARKERS_ONLY = re.compile(r"^[\s\[\]\d.,;]*\[\d+\][\s\[\]\d.,;]*$")
-_ANY = re.compile(rf"\[\s*\d{{1,3}}\s*\]|{_BRACKETED.pattern}|{_PAREN_NOUN.pattern}", re.IGNORECASE)
+_ANY = re.compile(rf"\[\s*\d{{1,3}}\s*\]|【|\[\^\d|[\[(]\s*{_NOUN}\s*:?\s*#?\d", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"”’')]*|$)")
 _MAX_RANGE = 20  # "[1-300]" is not 300 citations
 
@@ -43,9 +46,8 @@ def has_citation(text: str) -> bool:
 def normalise(text: str, passages: int) -> str:
     """`text` with every citation style rewritten as `[n]` markers (`passages`: how many were sent)."""
     text = _FOOTNOTE_LINE.sub("", text)
-    text = _BRACKETED.sub(lambda m: _marks(next(g for g in m.groups() if g)), text)
-    text = _PAREN_NOUN.sub(lambda m: _marks(m[1]), text)
-    text = _PAREN.sub(lambda m: " " + _marks(m[1], passages) if _marks(m[1], passages) else m[0], text)
+    text = _SUPERSCRIPT.sub(lambda m: " " + _marks(m[1].translate(_SUPER_DIGITS), passages) or m[0], text)
+    text = _GROUP.sub(lambda m: _group(m, passages), text)
     text = _LABEL.sub(r" \1", text)
     text = re.sub(r"\]\s*(?:[,;]|\band\b)\s*\[(?=\d)", "][", text)
     text = "\n".join(_moved(line) for line in text.splitlines())
@@ -55,8 +57,21 @@ def normalise(text: str, passages: int) -> str:
         if _MARKERS_ONLY.match(line) and lines:  # a line of markers alone cites the line before it
             lines[-1] = lines[-1].rstrip() + " " + line.strip()
         elif line.strip():
-            lines.append(re.sub(r"[ \t]{2,}", " ", line).rstrip())
+            lines.append(re.sub(r"[ \t]{2,}", " ", line).strip())
     return "\n".join(lines)
+
+
+def _group(m: re.Match, passages: int) -> str:
+    """A bracketed citation group as markers, or the group unchanged when it is text ("(2023)", "[sic]")."""
+    body, paren = m["body"], m["open"] == "("
+    named = bool(re.search(_NOUN, body, re.IGNORECASE)) or m["open"] != "(" and m["open"] != "{"
+    rest = _FILLER.sub(" ", body)
+    if re.fullmatch(rf"\s*{_LIST}\s*(?:[,;]\s*)?", rest) and (named or _marks(rest, passages)):
+        marks = _marks(rest, None if named and not paren or re.search(_NOUN, body, re.IGNORECASE) else passages)
+    else:
+        lead = _LEADING.match(body) if not paren else None  # [2: title], [Passage 2 - title]
+        marks = _marks(lead[1]) if lead else ""
+    return " " + marks if marks else m[0]
 
 
 def _marks(numbers: str, passages: int | None = None) -> str:
