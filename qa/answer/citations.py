@@ -20,7 +20,7 @@ _NOUN = r"(?:source|passage|article|document|doc|ref(?:erence)?|context|snippet|
 _GROUP = re.compile(r"(?P<open>\[\[?|【|〔|\(|\{)(?P<body>[^\[\]()【】〔〕{}\n]{1,120})(?P<close>\]\]?|】|〕|\)|\})")
 _FILLER = re.compile(rf"†[^,;]*|\b(?:see|cf\.?|also|no\.|nos?\.)\s*|\b{_NOUN}|[#^:]", re.IGNORECASE)
 _LEADING = re.compile(rf"^\s*(?:[\^#]\s*)?(?:{_NOUN}\s*)?#?({_NUM})\s*(?:[:†|]|\s[-–—]\s)", re.IGNORECASE)
-_SUPERSCRIPT = re.compile(r"(?:(?<=[.,;!?)\]])|(?<=[A-Za-z]{3}))([¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,˒]?[¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)(?!\w)")
+_SUPERSCRIPT = re.compile(r"(?:(?<=[.,;!?)\]])|(?<=[A-Za-z]{3})|(?<=[A-Za-z]{3} ))([¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,˒]?[¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)(?!\w)")
 _SUPER_DIGITS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰˒", "1234567890,")
 _LEAD_IN = re.compile(rf"(?:^|(?<=[\s,;(]))(?:according to|as (?:stated|reported|noted|mentioned|said|described|shown|"
                       rf"explained) (?:in|by)|as per|per|see|cf\.?|from|in|by)\s+(?:the\s+)?{_NOUN}\s*#?({_LIST})\b,?\s*",
