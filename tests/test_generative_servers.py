@@ -13,7 +13,7 @@ from qa.answer.generative import CUT_SHORT, MAX_CLAIMS, GenerativeAnswerer
 from qa.answer.llm import ChatClient
 from qa.answer.prompt import RULES_AGAIN
 from qa.config import LLMSettings
-from tests.llm_stub import Reply, Status, Stub, Whole, completion
+from tests.llm_stub import Reply, Stall, Status, Stub, Whole, completion
 from tests.test_answer import BAIDU, FixedRetriever, documents_of, final, hit, query
 from tests.test_generative import HITS, answerer
 
@@ -83,13 +83,14 @@ def test_max_tokens_is_enforced_on_what_comes_back(fake_encoder, reply):
     assert "llm.max_tokens" in answer.notice and answer.text.endswith(CUT_SHORT)
 
 
-@pytest.mark.parametrize("body", [
-    completion("".join(ANSWER)),
-    completion("".join(ANSWER), reasoning=THOUGHT),
-    completion("<think>" + THOUGHT + "</think>" + "".join(ANSWER)),
+@pytest.mark.parametrize("body, kind", [
+    (completion("".join(ANSWER)), "application/json"),
+    (completion("".join(ANSWER), reasoning=THOUGHT), "application/json"),
+    (completion("<think>" + THOUGHT + "</think>" + "".join(ANSWER)), "application/json; charset=utf-8"),
+    (completion("".join(ANSWER)), "text/event-stream"),
 ])
-def test_a_json_reply_to_a_streaming_request_is_the_answer(fake_encoder, body):
-    _, answer, requests = ask_stub(Whole(body), fake_encoder)
+def test_a_json_reply_to_a_streaming_request_is_the_answer(fake_encoder, body, kind):
+    _, answer, requests = ask_stub(Whole(body, kind), fake_encoder)
     assert requests[0]["body"]["stream"] is True
     assert_answered(answer)
     assert "user asks" not in answer.text and answer.notice is None
@@ -129,10 +130,15 @@ def test_the_prompt_is_fitted_to_the_context_window_and_says_so(fake_encoder):
     assert answer.answerer == "generative" and len(answer.hits) == 5
 
 
-def test_a_servers_context_length_error_names_k_and_the_setting(fake_encoder):
-    body = json.dumps({"error": {"message": "This model's maximum context length is 2048 tokens. However, you "
-                                            "requested 4121 tokens. Please reduce the length of the messages.",
-                                 "type": "invalid_request_error", "code": "context_length_exceeded"}})
+@pytest.mark.parametrize("message", [
+    "This model's maximum context length is 2048 tokens. However, you requested 4121 tokens. Please reduce the "
+    "length of the messages.",  # vLLM, OpenAI
+    "request (4121 tokens) exceeds the available context size (2048 tokens), try increasing it",  # llama.cpp
+    "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 2048. Given: 3000 `inputs` tokens and "
+    "1536 `max_new_tokens`",  # TGI
+])
+def test_a_servers_context_length_error_names_k_and_the_setting(fake_encoder, message):
+    body = json.dumps({"error": {"message": message, "type": "invalid_request_error"}})
     _, answer, _ = ask_stub(Status(400, body), fake_encoder)
     assert answer.answerer == "extractive"
     assert "-k" in answer.notice and "llm.context_tokens" in answer.notice and "2048" in answer.notice
@@ -144,6 +150,11 @@ def test_a_server_that_trickles_tokens_is_stopped_by_the_total_bound(fake_encode
     assert answer.answerer == "extractive" and "llm.total_timeout (1 s)" in answer.notice
 
 
+def test_a_server_silent_before_its_first_byte_is_stopped_by_the_total_bound(fake_encoder):
+    _, answer, _ = ask_stub(Stall(4), fake_encoder, timeout=30, total_timeout=1)
+    assert answer.answerer == "extractive" and "llm.total_timeout (1 s)" in answer.notice
+
+
 @pytest.mark.parametrize("step, says", [
     (Whole("<!doctype html><html><body>Welcome to nginx!</body></html>", "text/html"), "not an OpenAI-compatible /v1 API"),
     (Status(404, "<html><body>404 Not Found</body></html>", "text/html"), "not an OpenAI-compatible /v1 API"),
@@ -152,6 +163,14 @@ def test_a_server_that_trickles_tokens_is_stopped_by_the_total_bound(fake_encode
     (Whole('{"status": "ok"}'), "JSON that is not a chat completion"),
     (Status(404, json.dumps({"error": {"message": 'model "stub" not found, try pulling it first'}})),
      "has no model 'stub' (404)"),
+    (Status(404, "404 page not found", "text/plain"), "not an OpenAI-compatible /v1 API"),  # Ollama without /v1
+    (Status(400, json.dumps({"error": {"message": "The model `stub` does not exist.", "code": "model_not_found"}})),
+     "has no model 'stub' (400)"),
+    (Status(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"), "error page (502)"),
+    (Status(400, json.dumps({"error": {"message": "max_tokens is too large: 1536. This model supports at most 1024 "
+                                                  "completion tokens, whereas you provided 1536."}})),
+     "refused llm.max_tokens (1536)"),
+    (Reply([], malformed=True), "not a chat completion"),
 ])
 def test_errors_name_the_cause(fake_encoder, step, says):
     _, answer, _ = ask_stub(step, fake_encoder)

@@ -58,7 +58,7 @@ class ChatClient:
         deadline = time.monotonic() + s.total_timeout
         try:
             with ExitStack() as stack:
-                manager, response = self._open(messages)
+                manager, response = self._open(messages, deadline)
                 stack.push(manager.__exit__)
                 yield from self._read(response, deadline)
         except ModelUnavailable:
@@ -68,21 +68,23 @@ class ChatClient:
         except openai.APIStatusError as exc:
             raise status_error(s, exc.status_code, exc.response.headers.get("content-type", ""), _body(exc)) from None
         except openai.APITimeoutError:
-            raise timeout_error(s) from None
+            raise (deadline_error(s) if time.monotonic() >= deadline - 0.05 else timeout_error(s)) from None
         except openai.APIConnectionError as exc:
             raise connection_error(s, exc.__cause__ or exc.__context__) from None
         except Exception as exc:  # noqa: BLE001  the transport's own errors while reading: a timeout, a dropped line
             if any("Timeout" in t.__name__ for t in type(exc).__mro__):
-                raise timeout_error(s) from None
+                raise (deadline_error(s) if time.monotonic() >= deadline - 0.05 else timeout_error(s)) from None
             raise ModelUnavailable(f"the model server at {s.base_url} broke off the answer before it was finished "
                                    f"({type(exc).__name__})", "see the server's own log") from None
 
-    def _open(self, messages: Sequence[Mapping[str, str]]):
+    def _open(self, messages: Sequence[Mapping[str, str]], deadline: float):
         """The entered response manager and the response of the request, asked again without a parameter the model refused (a 400)."""
         import openai
 
         while True:
-            manager = self._connect().chat.completions.with_streaming_response.create(**self._request(messages))
+            wait = max(0.01, min(self.settings.timeout, deadline - time.monotonic()))  # each wait within the total
+            manager = self._connect().chat.completions.with_streaming_response.create(**self._request(messages),
+                                                                                      timeout=wait)
             try:
                 return manager, manager.__enter__()
             except openai.BadRequestError as exc:

@@ -19,8 +19,13 @@ from qa.config import LLMSettings
 
 _CONTEXT = re.compile(r"context (?:length|window|size)|maximum context|n_ctx|too many tokens|prompt is too long|"
                       r"exceeds? (?:the )?(?:max(?:imum)? )?(?:model'?s? )?(?:context|token|input)|input (?:is )?too long|"
-                      r"reduce the length|token limit", re.IGNORECASE)
-_WINDOW = re.compile(r"(?:context (?:length|window|size)|n_ctx|max(?:imum)?\D{0,30}?)\D{0,20}?(\d[\d,]{2,})", re.IGNORECASE)
+                      r"reduce the length|token limit|inputs`? tokens \+ `?max_new_tokens", re.IGNORECASE)
+_WINDOW = re.compile(r"(?:context (?:length|window|size)|n_ctx|maximum context|must be <=)\D{0,20}?(\d[\d,]{2,})",
+                     re.IGNORECASE)
+_NO_MODEL = re.compile(r"model\b.{0,80}?(?:not found|does not exist|doesn't exist|not exist|unknown|no such|not available|"
+                       r"not loaded|not supported)|(?:unknown|invalid|no such) model|model_not_found", re.IGNORECASE)
+_TOO_MANY = re.compile(r"max_(?:completion_)?tokens.{0,80}?(?:too large|at most|must be|exceeds?|maximum|<=|less than)|"
+                       r"supports at most \d+ completion tokens", re.IGNORECASE)
 _API = "an OpenAI-compatible /v1 API"
 _BASE_FIX = "set llm.base_url to the server's API root, e.g. http://127.0.0.1:11434/v1 (Ollama) or http://HOST:8000/v1 (vLLM)"
 
@@ -45,8 +50,11 @@ def refused_parameter(body: str) -> str | None:
 def status_error(s: LLMSettings, status: int, content_type: str, body: str) -> ModelUnavailable:
     """The error for an HTTP error status, by what the body says it is."""
     at = f"the model server at {s.base_url}"
-    if _is_page(content_type, body):
+    if _is_page(content_type, body) and status < 500:
         return ModelUnavailable(f"{at} answered with a web page ({status}), not {_API}", _BASE_FIX)
+    if _is_page(content_type, body):
+        return ModelUnavailable(f"{at} answered with an error page ({status}): the server behind it is down or failing",
+                                "start the model server, or see the log of the proxy in front of it")
     if status == 401:
         return ModelUnavailable(f"{at} refused the api key (401)", f"check the key in ${s.api_key_env}" if s.api_key_env
                                 else "set llm.api_key_env to the variable that holds the key")
@@ -56,6 +64,13 @@ def status_error(s: LLMSettings, status: int, content_type: str, body: str) -> M
         return ModelUnavailable(f"{at} is rate limiting requests (429)", "wait a little, or raise the account's limits")
     if _CONTEXT.search(_message(body)):
         return context_error(s, body)
+    if _TOO_MANY.search(_message(body)):
+        limit = re.search(r"(?:at most|<=|maximum(?: is| of)?|less than)\s*(\d[\d,]*)", _message(body))
+        return ModelUnavailable(f"{at} refused llm.max_tokens ({s.max_tokens}): the model writes at most "
+                                f"{limit.group(1) if limit else 'fewer'} tokens", "lower llm.max_tokens to that")
+    if 400 <= status < 500 and _NO_MODEL.search(_message(body)):
+        return ModelUnavailable(f"{at} has no model {s.model!r} ({status})",
+                                "check llm.model (Ollama: `ollama list`, `ollama pull NAME`; vLLM: its --model)")
     if status == 404:
         if not _is_json(body):
             return ModelUnavailable(f"{at} has no chat-completions endpoint (404): it is not {_API}", _BASE_FIX)

@@ -63,11 +63,14 @@ def sse_payloads(chunks: Iterable[bytes], max_line: int) -> Iterator[str | dict]
             line = line.strip()
             if line.startswith(b"data:"):
                 yield line[5:].strip().decode("utf-8", "replace")
+            elif line.startswith(b"{"):  # JSON lines, or one JSON reply, under an event-stream content type
+                yield line.decode("utf-8", "replace")
         if len(buffer) > max_line:
             yield {"choices": [{"delta": {"content": _opening_text(buffer.decode("utf-8", "replace"))}}]}
             return
-    if buffer.strip().startswith(b"data:"):
-        yield buffer.strip()[5:].strip().decode("utf-8", "replace")
+    last = buffer.strip()
+    if last.startswith((b"data:", b"{")):
+        yield (last[5:] if last.startswith(b"data:") else last).strip().decode("utf-8", "replace")
 
 
 def _opening_text(cut: str) -> str:
