@@ -131,12 +131,6 @@ class LLMSettings:
     total_timeout: float = 300.0
     extra_body: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if self.context_tokens - self.max_tokens < MIN_PROMPT_TOKENS:
-            raise ConfigError(f"llm.max_tokens ({self.max_tokens}) leaves less than {MIN_PROMPT_TOKENS} tokens of "
-                              f"llm.context_tokens ({self.context_tokens}) for the question and its passages",
-                              "raise llm.context_tokens to the model's window, or lower llm.max_tokens")
-
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -365,7 +359,12 @@ def _llm_settings(value: object, path: Path) -> LLMSettings:
         elif not isinstance(item, str) or (key == "base_url" and not re.match(r"https?://[^\s/]+", item)):
             hint = "write base_url: http://127.0.0.1:11434/v1" if key == "base_url" else f'quote it: {key}: "..."'
             raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {item!r}", hint)
-    return LLMSettings(**(value | {"extra_body": value.get("extra_body") or {}}))
+    settings = LLMSettings(**(value | {"extra_body": value.get("extra_body") or {}}))
+    if settings.context_tokens - settings.max_tokens < MIN_PROMPT_TOKENS:
+        raise ConfigError(f"llm.max_tokens ({settings.max_tokens}) in {path} leaves less than {MIN_PROMPT_TOKENS} tokens "
+                          f"of llm.context_tokens ({settings.context_tokens}) for the question and its passages",
+                          "raise llm.context_tokens to the model's window, or lower llm.max_tokens")
+    return settings
 
 
 _MILVUS_KEYS = ("uri", "collection", "token", "user", "password")

@@ -22,7 +22,7 @@ from qa.answer.conversation import Query, message_text
 from qa.answer.llm_errors import ModelUnavailable
 from qa.answer.planted import addresses_model
 from qa.answer.records import History
-from qa.config import LLMSettings
+from qa.config import MIN_PROMPT_TOKENS, LLMSettings
 from qa.retrieve.retriever import Hit
 
 HISTORY_TURNS = 4  # chat messages before the question that go to the model (two exchanges)
@@ -58,7 +58,7 @@ class Prompt:
 
 def build(query: Query, hits: Sequence[Hit], history: History, settings: LLMSettings) -> Prompt:
     """The prompt for `query` over `hits`, fitted to `settings.context_tokens` less `settings.max_tokens`."""
-    budget = int((settings.context_tokens - settings.max_tokens) * CHARS_PER_TOKEN)
+    budget = int(max(settings.context_tokens - settings.max_tokens, MIN_PROMPT_TOKENS) * CHARS_PER_TOKEN)
     turns = _turns(history)
     asked = query.asked if not query.follow_up else f"{query.asked} (that is: {query.text})"
     blocks = [_block(n, hit) for n, hit in enumerate(hits, start=1)]
