@@ -75,7 +75,8 @@ def test_a_reply_cut_at_max_tokens_is_marked_cut_short(fake_encoder):
 @pytest.mark.parametrize("reply", [
     Reply(["Sora was developed by OpenAI [2]. " * 50], repeat=6000),  # ~10 MB in many pieces
     Reply(["Sora was developed by OpenAI [2]. " * 300_000]),  # ~10 MB in one piece
-], ids=["many-pieces", "one-piece"])
+    Whole(completion("Sora was developed by OpenAI [2]. " * 300_000)),  # ~10 MB as one JSON reply
+], ids=["many-pieces", "one-piece", "one-json-reply"])
 def test_max_tokens_is_enforced_on_what_comes_back(fake_encoder, reply):
     _, answer, _ = ask_stub(reply, fake_encoder, max_tokens=100)
     assert_answered(answer)
@@ -201,6 +202,20 @@ def test_secrets_pasted_into_settings_are_never_shown(fake_encoder, monkeypatch,
         answer = final(generative.stream(QUESTION, HITS))[1]
     shown = json.dumps(answer.to_dict())
     assert answer.notice and not any(s in shown for s in SECRETS) and "***" in answer.notice
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("at http://admin:hunter2@10.0.0.5:8000/v1", "hunter2"), ("at https://h/v1?api_key=abc123secret&x=1", "abc123secret"),
+    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9xyz", "eyJhbGciOiJIUzI1NiJ9xyz"),
+    ("key hf_AbCdEfGhIjKlMnOpQr", "hf_AbCdEfGhIjKlMnOpQr"), ("key sk-ant-api03-abcdefgh", "sk-ant-api03-abcdefgh"),
+    ("token 9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+])
+def test_redact_hides_what_looks_like_a_secret_and_keeps_the_rest(text, secret):
+    from qa.answer.redact import redact
+
+    assert secret not in redact(text) and "***" in redact(text)
+    assert redact("model Qwen/Qwen2.5-7B-Instruct at http://127.0.0.1:11434/v1") == \
+        "model Qwen/Qwen2.5-7B-Instruct at http://127.0.0.1:11434/v1"
 
 
 def test_extra_body_is_passed_through(fake_encoder):
