@@ -18,29 +18,35 @@ from typing import Sequence
 from index.chunk import split_sentences
 from qa.retrieve.retriever import Hit
 
-_TO = r"(?:ai|a\.i\.|assistant|chatbot|bot|model|language model|llm|gpt|claude|agent|system)s?"
+_TO = r"(?:ai|a\.i\.|assistant|chatbot|bot|model|language model|llm|gpt|chatgpt|claude|agent|ai system)s?"
+_SAY = r"(?:say|reply|respond|answer|state|write|output|print|claim|declare|tell|conclude|report|repeat|include|mention)"
 _PATTERNS = [
-    r"\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|"
+    # "ignore / disregard all previous instructions", "forget your rules"
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|"
     r"your|the|system|original|other)\b.{0,20}\b(?:instructions?|prompts?|directions?|rules|guidelines|context|"
-    r"passages?|sources?|messages?|orders?)\b",
-    r"\b(?:new|updated|real|actual|hidden|secret) (?:instructions?|system prompt|task|orders?)\s*(?::|are|is)\b",
-    rf"^\W*(?:(?:all|any|every|dear) )?(?:ai |llm )?{_TO}\s*[:,]",
-    r"(?:^|\s)(?:system|assistant|user|developer)\s*:\s",
-    r"<\|?(?:im_start|system|assistant|user|endoftext)\|?>",
-    rf"\b(?:you are|you're|act as|pretend to be|as) (?:now )?(?:an?|the) {_TO}\b",
-    rf"\b(?:if|when) you(?:'re| are)? (?:an? |the )?{_TO}\b",
-    rf"\b(?:dear|attention|note to|hey|hello|to (?:the|any|all)) (?:the )?(?:ai|{_TO}|readers?|users?)\b\s*[:,!]",
+    r"passages?|messages?|orders?)\b",
+    r"\b(?:new|updated|real|actual|hidden|secret) (?:instructions?|system prompt|orders?)\s*(?::|are\b|is\b)",
+    # a fake turn of the chat, or a chat template's own tokens
+    r"(?:^|[\s.!?])(?:system|assistant)\s*:\s*(?:you\b|ignore|disregard|forget|obey|always|never|do not|don't|" + _SAY + r"\b)",
+    r"<\|?(?:im_start|im_end|system|assistant|endoftext)\|?>|\[/?INST\]",
+    # the model spoken to: "you are now an AI ...", "if you are a language model", "AI assistants: reply ..."
+    rf"\b(?:you are|you're|act as|pretend to be|behave as) (?:now )?(?:an?|the) (?:helpful )?{_TO}\b",
+    rf"\b(?:if|when) you(?:'re| are) (?:an? |the )?(?:ai |large )?{_TO}\b",
+    rf"^\W*(?:(?:dear|attention|note to|hey|hello|to)(?: the| any| all| every)? )?(?:ai |llm |large )?{_TO}"
+    rf"(?: reading this| processing this)?\s*[:,!]\s*(?:please\s+|you\s+(?:must|should|will)\s+)?"
+    rf"(?:ignore|disregard|forget|do not|don't|never|always|{_SAY})\b",
     rf"\b(?:ai|{_TO}) (?:reading|processing|summari[sz]ing|answering) (?:this|these)\b",
-    r"\b(?:when|if) (?:you are |you're )?asked\b.{0,80}\b(?:say|answer|reply|respond|tell|state|write)\b",
-    r"\b(?:tell|inform|convince|assure) (?:the |your )?(?:user|reader|human|person asking)s?\b",
-    r"\bdo not (?:answer|mention|cite|reveal|tell)\b.{0,40}\b(?:question|user|reader|this)\b",
-    r"\b(?:in|with) your (?:answer|reply|response|summary|output)\b",
-    r"[,;:]\s*(?:now |just |please |and )?(?:say|reply|respond|answer|repeat|write|output|print|tell)\b"
-    r"(?:\s+(?:it|this|that|so|only|exactly|them))?\s*(?:now|again|instead)?\s*(?:!|\.|$)",
+    rf"\b(?:tell|inform|convince|assure) (?:the |your )?(?:user|reader|human|person asking)s? (?:that|to)\b",
+    r"\bdo not (?:answer|mention|cite|reveal)\b.{0,40}\b(?:question|user|reader)\b",
+    r"\b(?:in|with) your (?:answer|reply|response|output)\b",
+    # "When asked about X, say that ..."
+    rf"^\W*(?:when|if) (?:you are |you're )?asked\b[^.]{{0,80}}[,;:]\s*(?:always |only |just )?{_SAY}\b",
+    # "..., say it now."
+    rf"[,;:]\s*(?:now |just |please |and )?{_SAY}(?:\s+(?:it|this|that|so|them)(?:\s+(?:now|again|instead))?"
+    rf"|\s+(?:now|instead))\s*(?:!|\.|$)",
     # An imperative to write something, at the start of a sentence (not "officials say that").
     r"^(?:\W*(?:please|now|instead|then|and|also|just|simply|always|only|from now on|important)\W+)*"
-    r"(?:say|reply|respond|answer|state|write|output|print|claim|declare|repeat|tell|conclude|report)\b"
-    r"(?:\s+(?:only|just|simply|always|exactly))?\s+(?:that|with|:|\"|“|'|the following|only|yes|no\b)",
+    + _SAY + r"(?:\s+(?:only|just|simply|always|exactly))?\s+(?:that|with|:|\"|“|'|the following|only|yes|no\b)",
 ]
 _PLANTED = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE | re.MULTILINE)
 
