@@ -84,10 +84,10 @@ class GenerativeAnswerer:
             return
         cut = (f"The model's answer was cut short at llm.max_tokens ({self.client.settings.max_tokens} tokens): "
                "raise llm.max_tokens for the whole answer." if ending.cut_short else None)
-        notice = " ".join(p for p in (cut, warned, prompt.note) if p) or None
+        notice = redact(" ".join(p for p in (cut, warned, prompt.note) if p)) or None
         body = grounded.text + (f" {CUT_SHORT}" if ending.cut_short else "")
-        yield Answer(query.asked, f"{redact(notice)}\n\n{body}" if notice else body, grounded.citations, False,
-                     tuple(hits), query.text, 0.0, "generative", redact(notice) if notice else None, grounded.claims)
+        yield Answer(query.asked, f"{notice}\n\n{body}" if notice else body, grounded.citations, False,
+                     tuple(hits), query.text, 0.0, "generative", notice, grounded.claims)
 
     def _why_empty(self, reader: ReplyReader, ending: Ending) -> str:
         s = self.client.settings
