@@ -55,7 +55,7 @@ class GenerativeAnswerer:
         reader, ending, streamed = ReplyReader(), Ending(None), False
         try:
             prompt = build(query, hits, history, self.client.settings)
-            for piece in self.client.stream(list(prompt.messages)):
+            for piece in self.client.reply(list(prompt.messages)):
                 if isinstance(piece, Ending):
                     ending = piece
                     continue

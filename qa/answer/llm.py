@@ -1,6 +1,6 @@
 """The one file that imports the `openai` client: chat completions from any OpenAI-compatible server.
 
-`ChatClient.stream(messages)` asks for a streamed reply and yields it as `Delta`s
+`ChatClient.reply(messages)` asks for a streamed reply and yields it as `Delta`s
 (answer text or thinking) and, last, one `Ending` (see `qa.answer.reply`). It
 reads what the server actually sends: server-sent events, or one JSON completion
 from a server that ignores `stream: true`. Two bounds hold on every call: the
@@ -50,7 +50,13 @@ class ChatClient:
         self._client = None
         self._refused: frozenset[str] = frozenset()  # parameters this server's model turned down
 
-    def stream(self, messages: Sequence[Mapping[str, str]]) -> Iterator[Delta | Ending]:
+    def stream(self, messages: Sequence[Mapping[str, str]]) -> Iterator[str]:
+        """The reply's text as it arrives, without the thinking a server sends apart (see `reply`)."""
+        for piece in self.reply(messages):
+            if isinstance(piece, Delta) and not piece.thinking and piece.text:
+                yield piece.text
+
+    def reply(self, messages: Sequence[Mapping[str, str]]) -> Iterator[Delta | Ending]:
         """The reply's pieces as they arrive, then its `Ending`; `ModelUnavailable` when the call fails."""
         import openai
 
