@@ -84,7 +84,7 @@ class ChatClient:
                                    f"({type(exc).__name__})", "see the server's own log") from None
 
     def _open(self, messages: Sequence[Mapping[str, str]], deadline: float):
-        """The entered response manager and the response of the request, asked again without a parameter the model refused (a 400)."""
+        """The entered response manager and its response; asked again without a parameter the model refused (a 400)."""
         import openai
 
         while True:
