@@ -102,7 +102,8 @@ def test_a_json_reply_to_a_streaming_request_is_the_answer(fake_encoder, body, k
 @pytest.mark.parametrize("cite", [
     "[2]", "[2][1]", "[2, 1]", "[1-2]", "(2)", "【2】", "【2†source】", "[Passage 2]", "[passages 1, 2]", "[^2]",
     "(Source 2)", ", Source 2", "(see passage 2)", "[[2]]", "[Document 2]", "(Passage 2, Passage 1)", "[2†L1-L3]",
-    "²", "(Source: Passage 2)", "[Passage 2 - AI industrial chain]", "(sources 1 and 2)",
+    "²", "(Source: Passage 2)", "[Passage 2 - AI industrial chain]", "(sources 1 and 2)", ", as Passage 2 says",
+    "(as stated in passage 2)", ", according to Source 2",
 ])
 def test_citation_styles_become_markers_and_count_as_the_models_citations(fake_encoder, cite):
     reply = f"OpenAI\nSora was developed by OpenAI {cite}.\n"

@@ -22,11 +22,11 @@ _FILLER = re.compile(rf"†[^,;]*|\b(?:see|cf\.?|also|no\.|nos?\.)\s*|\b{_NOUN}|
 _LEADING = re.compile(rf"^\s*(?:[\^#]\s*)?(?:{_NOUN}\s*)?#?({_NUM})\s*(?:[:†|]|\s[-–—]\s)", re.IGNORECASE)
 _SUPERSCRIPT = re.compile(r"(?:(?<=[.,;!?)\]])|(?<=[A-Za-z]{3})|(?<=[A-Za-z]{3} ))([¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,˒]?[¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)(?!\w)")
 _SUPER_DIGITS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰˒", "1234567890,")
-_LEAD_IN = re.compile(rf"(?:^|(?<=[\s,;(]))(?:according to|as (?:stated|reported|noted|mentioned|said|described|shown|"
-                      rf"explained) (?:in|by)|as per|per|see|cf\.?|from|in|by)\s+(?:the\s+)?{_NOUN}\s*#?({_LIST})\b,?\s*",
-                      re.IGNORECASE)
-_SAYS = re.compile(rf"^(\W*){_NOUN}\s*#?({_LIST})\s*(?::|,|-|–|—|(?:says|said|reports|reported|states|stated|notes|noted|"
-                   rf"mentions|mentioned|explains|shows|confirms|indicates)(?:\s+that)?)\s*", re.IGNORECASE | re.MULTILINE)
+_VERB = r"(?:says|said|reports|reported|states|stated|notes|noted|mentions|mentioned|explains|shows|confirms|indicates)"
+_LEAD_IN = re.compile(rf"(?:,\s*)?(?:^|(?<=[\s,;(]))(?:(?:according to|as (?:stated|reported|noted|mentioned|said|described|"
+                      rf"shown|explained) (?:in|by)|as per|per|see|cf\.?|from|in|by)\s+(?:the\s+)?{_NOUN}\s*#?({_LIST})\b"
+                      rf"|as\s+(?:the\s+)?{_NOUN}\s*#?({_LIST})\s+{_VERB})(?:\s+that)?,?\s*", re.IGNORECASE)
+_SAYS = re.compile(rf"^(\W*){_NOUN}\s*#?({_LIST})\s*(?::|,|-|–|—|{_VERB}(?:\s+that)?)\s*", re.IGNORECASE | re.MULTILINE)
 _BARE = re.compile(rf"[\s,;:—–-]*\b{_NOUN}\s*:?\s*#?({_LIST})\b", re.IGNORECASE)
 _FOOTNOTE_LINE = re.compile(rf"^\s*\[\^?{_NUM}\]\s*:.*$|^\s*(?:sources?|references?|citations?)\s*:?\s*$",
                             re.IGNORECASE | re.MULTILINE)
@@ -96,14 +96,14 @@ def _moved(line: str) -> str:
     for sentence in _SENTENCE.findall(line):
         marks = []
 
-        def take(m: re.Match, group: int) -> str:
-            marks.append(_marks(m[group]))
-            return m[1] if group == 2 else ""
+        def take(m: re.Match, numbers: str, keep: str) -> str:
+            marks.append(_marks(numbers))
+            return keep
 
-        sentence = _SAYS.sub(lambda m: take(m, 2), sentence)
-        sentence = _LEAD_IN.sub(lambda m: take(m, 1), sentence)
+        sentence = _SAYS.sub(lambda m: take(m, m[2], m[1]), sentence)
+        sentence = _LEAD_IN.sub(lambda m: take(m, m[1] or m[2], " "), sentence)
         if marks:
-            sentence = sentence.strip()
+            sentence = re.sub(r"\(\s*\)|\s+(?=[.,;!?)])", "", sentence).strip()
             sentence = sentence[:1].upper() + sentence[1:]
             end = re.search(r"[.!?]+[\"”’')]*$", sentence)
             cut = end.start() if end else len(sentence)
