@@ -168,6 +168,11 @@ def test_a_server_silent_before_its_first_byte_is_stopped_by_the_total_bound(fak
     (Status(404, json.dumps({"error": {"message": 'model "stub" not found, try pulling it first'}})),
      "has no model 'stub' (404)"),
     (Status(404, "404 page not found", "text/plain"), "not an OpenAI-compatible /v1 API"),  # Ollama without /v1
+    (Status(404, '{"detail": "Not Found"}'), "not an OpenAI-compatible /v1 API"),  # vLLM without /v1
+    (Status(404, json.dumps({"object": "error", "message": "The model `stub` does not exist.", "code": 404})),
+     "has no model 'stub' (404)"),  # vLLM
+    (Status(503, json.dumps({"error": "Model is loading"})), "still loading the model (503)"),
+    (Status(401, "<html>Unauthorized</html>", "text/html"), "refused the api key (401)"),
     (Status(400, json.dumps({"error": {"message": "The model `stub` does not exist.", "code": "model_not_found"}})),
      "has no model 'stub' (400)"),
     (Status(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"), "error page (502)"),
@@ -198,7 +203,7 @@ SECRETS = ["hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345", "sk-proj-0123456789abcdefABCDE
 
 @pytest.mark.parametrize("field", ["api_key_env", "model", "base_url"])
 def test_secrets_pasted_into_settings_are_never_shown(fake_encoder, monkeypatch, field):
-    with Stub([Status(404, "{}"), Status(500)]) as stub:
+    with Stub([Status(404, json.dumps({"error": {"message": "no such thing"}})), Status(500)]) as stub:
         values = {"api_key_env": SECRETS[0], "model": SECRETS[1],
                   "base_url": stub.base_url.replace("http://", f"http://admin:{SECRETS[2]}@")}
         generative = generative_with(fake_encoder, **{"base_url": stub.base_url, field: values[field]})

@@ -50,11 +50,6 @@ def refused_parameter(body: str) -> str | None:
 def status_error(s: LLMSettings, status: int, content_type: str, body: str) -> ModelUnavailable:
     """The error for an HTTP error status, by what the body says it is."""
     at = f"the model server at {s.base_url}"
-    if _is_page(content_type, body) and status < 500:
-        return ModelUnavailable(f"{at} answered with a web page ({status}), not {_API}", _BASE_FIX)
-    if _is_page(content_type, body):
-        return ModelUnavailable(f"{at} answered with an error page ({status}): the server behind it is down or failing",
-                                "start the model server, or see the log of the proxy in front of it")
     if status == 401:
         return ModelUnavailable(f"{at} refused the api key (401)", f"check the key in ${s.api_key_env}" if s.api_key_env
                                 else "set llm.api_key_env to the variable that holds the key")
@@ -62,6 +57,13 @@ def status_error(s: LLMSettings, status: int, content_type: str, body: str) -> M
         return ModelUnavailable(f"{at} does not allow this key to use {s.model} (403)", "check the key's permissions")
     if status == 429:
         return ModelUnavailable(f"{at} is rate limiting requests (429)", "wait a little, or raise the account's limits")
+    if _is_page(content_type, body) and status < 500:
+        return ModelUnavailable(f"{at} answered with a web page ({status}), not {_API}", _BASE_FIX)
+    if _is_page(content_type, body):
+        return ModelUnavailable(f"{at} answered with an error page ({status}): the server behind it is down or failing",
+                                "start the model server, or see the log of the proxy in front of it")
+    if status == 503:
+        return ModelUnavailable(f"{at} is busy or still loading the model (503)", "wait a little and ask again")
     if _CONTEXT.search(_message(body)):
         return context_error(s, body)
     if _TOO_MANY.search(_message(body)):
@@ -72,7 +74,10 @@ def status_error(s: LLMSettings, status: int, content_type: str, body: str) -> M
         return ModelUnavailable(f"{at} has no model {s.model!r} ({status})",
                                 "check llm.model (Ollama: `ollama list`, `ollama pull NAME`; vLLM: its --model)")
     if status == 404:
-        if not _is_json(body):
+        # An OpenAI-style error envelope means the route exists, so what is missing is the model; a bare
+        # "Not Found" (a web framework's own 404) or a body that is not JSON means the path is wrong.
+        route = re.search(r"invalid url|unknown url|no route|not found|page", _message(body), re.IGNORECASE)
+        if not _is_json(body) or route or not isinstance(_json(body), dict) or "error" not in _json(body):
             return ModelUnavailable(f"{at} has no chat-completions endpoint (404): it is not {_API}", _BASE_FIX)
         return ModelUnavailable(f"{at} has no model {s.model!r} (404)",
                                 "check llm.model (Ollama: `ollama list`, `ollama pull NAME`; vLLM: its --model)")
@@ -140,6 +145,13 @@ def connection_error(s: LLMSettings, cause: BaseException | None) -> ModelUnavai
 def _is_page(content_type: str, body: str) -> bool:
     head = body.lstrip()[:200].lower()
     return "html" in content_type.lower() or head.startswith(("<!doctype", "<html", "<head", "<body", "<?xml"))
+
+
+def _json(body: str) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def _is_json(body: str) -> bool:
