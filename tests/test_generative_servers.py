@@ -180,6 +180,8 @@ def test_a_server_silent_before_its_first_byte_is_stopped_by_the_total_bound(fak
                                                   "completion tokens, whereas you provided 1536."}})),
      "refused llm.max_tokens (1536)"),
     (Reply([], malformed=True), "not a chat completion"),
+    (Reply([], cut=True), "without sending a chat completion"),
+    (Whole("<html><body>events</body></html>", "text/event-stream"), "without sending a chat completion"),
 ])
 def test_errors_name_the_cause(fake_encoder, step, says):
     _, answer, _ = ask_stub(step, fake_encoder)

@@ -132,8 +132,9 @@ class ChatClient:
         """Deltas of the payloads, cut at `limit` characters or max_tokens pieces; then the Ending."""
         s = self.settings
         used = pieces = 0
-        finish, done = None, False
+        finish, done, seen = None, False, False
         for payload in payloads:
+            seen = True
             if payload == "[DONE]":
                 done = True
                 break
@@ -160,6 +161,9 @@ class ChatClient:
                     yield Ending(reason or finish, clipped=True)
                     return
             finish = reason or finish
+        if not seen:
+            raise ModelUnavailable(f"the model server at {s.base_url} closed the stream without sending a chat completion",
+                                   "check that llm.base_url points at an OpenAI-compatible /v1 API, and the server's log")
         if finish is None and not done:
             raise ModelUnavailable(f"the model server at {s.base_url} broke off the answer before it was finished",
                                    "see the server's own log")
