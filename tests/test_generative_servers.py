@@ -36,10 +36,12 @@ def assert_answered(answer, hits=HITS):
     Reply(["<think>", THOUGHT, "</think>\n\n"] + ANSWER),
     Reply(["<think>\n" + THOUGHT[:30], THOUGHT[30:] + "</th", "ink>"] + ANSWER),
     Reply([THOUGHT, "\n</think>\n\n"] + ANSWER),  # the template opened the block: a lone </think>
+    Reply(["We are asked who made Sora; passage [2] says OpenAI, which is what the user asks.", "</think>"] + ANSWER),
     Reply(ANSWER, reasoning=[THOUGHT[:40], THOUGHT[40:]]),
     Reply(ANSWER, reasoning=[THOUGHT], reasoning_field="reasoning"),
     Reply(["<|channel|>analysis<|message|>" + THOUGHT + "<|end|><|start|>assistant<|channel|>final<|message|>"] + ANSWER),
-], ids=["think-tags", "tags-split-across-tokens", "lone-close", "reasoning_content", "reasoning", "gpt-oss-channels"])
+], ids=["think-tags", "tags-split-across-tokens", "lone-close", "lone-close-citing", "reasoning_content", "reasoning",
+        "gpt-oss-channels"])
 def test_reasoning_is_never_shown_nor_grounded(fake_encoder, step):
     pieces, answer, _ = ask_stub(step, fake_encoder)
     assert_answered(answer)

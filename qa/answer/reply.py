@@ -23,8 +23,11 @@ _OPEN = re.compile(rf"<(?:{_TAGS})>|<\|channel\|>\s*analysis", re.IGNORECASE)
 _CLOSE = re.compile(rf"</(?:{_TAGS})>|<\|channel\|>\s*final\s*(?:<\|message\|>)?", re.IGNORECASE)
 _SPECIAL = re.compile(r"<\|(?:start|end|return|message|channel)\|>(?:assistant)?", re.IGNORECASE)
 SURE_CHARS = 32  # text held back, at most, before it is shown as the answer (unless it opens like thinking)
-_MUSING = re.compile(r"^\W*(?:okay|ok|alright|all right|hmm+|let me|let's|so,|so i|first,|i need|i should|i'll|"
-                     r"we need|the user|the question|looking at|wait)\b", re.IGNORECASE)  # how thinking starts
+# How thinking starts. Taking an answer for thinking only holds it back until the reply ends.
+_MUSING = re.compile(r"^\W*(?:okay|ok|alright|all right|right,|hmm+|well,|let me|let's|so,|so i|so the|first,|firstly|"
+                     r"i need|i should|i'll|i will|i think|i see|i recall|i must|i have to|i'm|i am|we need|we are|we're|"
+                     r"we have|the user|the question|the passages?|the task|the query|to answer|looking|considering|"
+                     r"thinking|reasoning|analy[sz]|step \d|wait|now,|given)\b", re.IGNORECASE)
 _PARTIAL = re.compile(r"<(?:/?[a-z]{0,12}|\|[a-z|]*)$", re.IGNORECASE)  # a tag still arriving: "</thi", "<|chan"
 
 
