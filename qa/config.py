@@ -358,7 +358,8 @@ def _llm_settings(value: object, path: Path) -> LLMSettings:
                                   "write api_key_env: OPENAI_API_KEY and export the key in that variable")
         elif not isinstance(item, str) or (key == "base_url" and not re.match(r"https?://[^\s/]+", item)):
             hint = "write base_url: http://127.0.0.1:11434/v1" if key == "base_url" else f'quote it: {key}: "..."'
-            raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {item!r}", hint)
+            shown = re.sub(r"//[^/@\s]*@", "//***@", item) if isinstance(item, str) else item  # no url password echoed
+            raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {shown!r}", hint)
     settings = LLMSettings(**(value | {"extra_body": value.get("extra_body") or {}}))
     if settings.context_tokens - settings.max_tokens < MIN_PROMPT_TOKENS:
         raise ConfigError(f"llm.max_tokens ({settings.max_tokens}) in {path} leaves less than {MIN_PROMPT_TOKENS} tokens "

@@ -173,6 +173,10 @@ def test_config_reads_and_checks_the_server_options_and_budgets(tmp_path):
         path.write_text(bad + "\n")
         with pytest.raises(ConfigError, match=says):
             load_config(path)
+    path.write_text('llm: {base_url: "ftp://bob:hunter2@host/v1"}\n')
+    with pytest.raises(ConfigError, match="http") as err:
+        load_config(path)
+    assert "hunter2" not in str(err.value)
     path.write_text("llm: {extra_body: null}\n")
     assert load_config(path).llm.extra_body == {}
 
