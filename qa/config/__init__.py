@@ -88,7 +88,7 @@ class Config:
                    behind the `llm` server writes the answer, every claim then grounded in an exact span
                    of a passage; when the server fails, the extractive answer is shown, labelled).
     llm:           the generative answerer's server (`LLMSettings`): base_url, model, api_key_env,
-                   timeout, max_tokens, temperature.
+                   timeout, total_timeout, max_tokens, context_tokens, temperature, extra_body.
     backend:       where the passages' vectors, keyword terms and filter fields live: "local" (vectors.faiss
                    and the keyword index in the index folder) or "milvus" (one Milvus collection, which any
                    number of servers share; documents and text stay in the store). Switching fills the

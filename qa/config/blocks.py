@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Collection
+from typing import Any, Collection, Mapping
 
 from index.engines.milvus.rows import VECTOR_INDEXES, MilvusTarget
 from index.errors import ConfigError
+
+
+MIN_PROMPT_TOKENS = 512  # the rules, the question and one short passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +28,28 @@ class LLMSettings:
                  so it stays out of files and logs); null for local servers that need none.
     timeout:     seconds to wait for the server to answer and between streamed tokens: past it the
                  user gets the built-in answer instead. Small models on a CPU need tens of seconds.
-    max_tokens:  the longest answer the model may write: the prompt asks for four short lines, and
-                 a cap keeps a rambling model from holding the chat.
+    total_timeout: seconds the whole answer may take, thinking included (checked as each piece
+                 arrives): a server that trickles tokens cannot hold a chat longer than this.
+    max_tokens:  the most tokens the model may write, thinking and answer together (servers count
+                 them together): the answer itself is four short lines, the rest is room for a
+                 reasoning model to think. More is cut off, and the reply is marked cut short.
+    context_tokens: the model's context window: the prompt is fitted into it minus `max_tokens`
+                 (fewer, then shorter passages). 4096 fits Ollama's and most small models' windows;
+                 raise it to what the server was started with to send every passage.
     temperature: 0 answers the same way every time (best for citing); higher varies the wording.
+    extra_body:  server options passed through as they are (Ollama `options: {num_ctx: 8192}`,
+                 vLLM `chat_template_kwargs: {enable_thinking: false}`, `reasoning_effort: low`).
     """
 
     base_url: str = "http://127.0.0.1:11434/v1"
     model: str = ""
     api_key_env: str | None = None
     timeout: float = 60.0
-    max_tokens: int = 300
+    max_tokens: int = 1536
     temperature: float = 0.0
+    context_tokens: int = 4096
+    total_timeout: float = 300.0
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
 
 
 def refuse_unknown(key: object, known: Collection[str], path: Path | str, shown: str) -> None:
@@ -55,7 +69,10 @@ def _block_keys(name: str, value: object, settings: type, path: Path | str) -> l
     return known
 
 
-_LLM_RANGES = {"timeout": (0.1, 3600.0), "max_tokens": (1, 32768), "temperature": (0.0, 2.0)}
+_LLM_RANGES = {"timeout": (0.1, 3600.0), "max_tokens": (1, 131072), "temperature": (0.0, 2.0),
+               "context_tokens": (1024, 4194304), "total_timeout": (1.0, 86400.0)}
+_LLM_WHOLE = ("max_tokens", "context_tokens")
+_LLM_OWN = ("model", "messages", "stream")  # extra_body may not replace what newsdesk sends
 
 
 def llm_block(value: object, path: Path) -> LLMSettings:
@@ -67,18 +84,29 @@ def llm_block(value: object, path: Path) -> LLMSettings:
         refuse_unknown(key, known, path, f"llm.{key}")
         if key in _LLM_RANGES:
             lo, hi = _LLM_RANGES[key]
-            whole = key == "max_tokens"
+            whole = key in _LLM_WHOLE
             if isinstance(item, bool) or not isinstance(item, int if whole else (int, float)) or not lo <= item <= hi:
                 raise ConfigError(f"llm.{key} in {path} is {item!r}, not a {'whole ' if whole else ''}number in {lo:g}..{hi:g}",
                                   f"for example {key}: {getattr(LLMSettings(), key)}")
+        elif key == "extra_body":
+            item = {} if item is None else item
+            if not isinstance(item, dict) or not all(isinstance(k, str) for k in item) or set(item) & set(_LLM_OWN):
+                raise ConfigError(f"llm.extra_body in {path} must be a mapping of server options other than "
+                                  f"{', '.join(_LLM_OWN)}", "for example extra_body: {options: {num_ctx: 8192}}")
         elif key == "api_key_env":
             if item is not None and (not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item)):
                 raise ConfigError(f"llm.api_key_env in {path} must name an environment variable, got a value that is not one",
                                   "write api_key_env: OPENAI_API_KEY and export the key in that variable")
         elif not isinstance(item, str) or (key == "base_url" and not re.match(r"https?://[^\s/]+", item)):
             hint = "write base_url: http://127.0.0.1:11434/v1" if key == "base_url" else f'quote it: {key}: "..."'
-            raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {item!r}", hint)
-    return LLMSettings(**value)
+            shown = re.sub(r"//[^/@\s]*@", "//***@", item) if isinstance(item, str) else item  # no url password echoed
+            raise ConfigError(f"llm.{key} in {path} must be {'an http(s) url' if key == 'base_url' else 'text'}, got {shown!r}", hint)
+    settings = LLMSettings(**(value | {"extra_body": value.get("extra_body") or {}}))
+    if settings.context_tokens - settings.max_tokens < MIN_PROMPT_TOKENS:
+        raise ConfigError(f"llm.max_tokens ({settings.max_tokens}) in {path} leaves less than {MIN_PROMPT_TOKENS} tokens "
+                          f"of llm.context_tokens ({settings.context_tokens}) for the question and its passages",
+                          "raise llm.context_tokens to the model's window, or lower llm.max_tokens")
+    return settings
 
 
 MILVUS_KEYS = ("uri", "collection", "token", "user", "password")

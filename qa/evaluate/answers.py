@@ -113,7 +113,7 @@ def evaluate_answers(retriever: Retriever, questions: Sequence[GoldenQuestion], 
         judged.append(Judged(q.id, q.type or "untyped", q.answer, answer.text, judge(q.answer, answer),
                              answer.abstained, not (_UNANSWERABLE.match(q.answer) or not q.evidence), claims,
                              as_cited, len(answer.citations), sum(c.doc_id in evidence for c in answer.citations),
-                             first or 0.0, _reason(answer.notice)))
+                             first or 0.0, _reason(answer.notice if answer.answerer != "generative" else None)))
     return AnswerReport(tuple(judged), name or type(answerer).__name__)
 
 
