@@ -115,9 +115,10 @@ def test_a_local_index_moves_to_milvus_by_switching_backend_without_embedding(tm
 
 
 def test_rows_a_crash_left_behind_are_never_shown_and_are_deleted_at_the_next_open(tmp_path, fake_encoder, target):
-    ingest([_write(tmp_path / "src", ARTICLES)], tmp_path / "idx", fake_encoder, IndexSettings(chunk=PLAN.chunk, backend=target))
-    idx = IndexDir.open(tmp_path / "idx", backend=target)
-    milvus = idx.engines.collection()
+    settings = IndexSettings(chunk=PLAN.chunk, backend=target)
+    ingest([_write(tmp_path / "src", ARTICLES)], tmp_path / "idx", fake_encoder, settings)
+    idx = IndexDir.create_or_open(tmp_path / "idx", fake_encoder.model_id, settings)  # a writer the crash will stop
+    milvus = idx.engines.collection(write=True)
     doc = idx.store.document("https://n.example/0")
     ghost = [(7, "harbour council budget harbour council budget")]
     milvus.put([(doc, ghost)], {7: fake_encoder.encode_query("harbour council budget")})  # upserted, never committed
