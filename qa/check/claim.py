@@ -17,11 +17,12 @@ from typing import Any, Sequence
 
 from index.chunk import split_sentences
 from qa.check import nlp
-from qa.check.compare import Context, Finding, compare, content_lemmas
+from qa.check.compare import Context, Finding, compare, content_lemmas, form
 from qa.check.values import RELATIVE, date_mentions, mentions
 
 COVER = 0.6  # share of a clause's content words the backing sentences must hold: lower accepts looser paraphrase
 CANDIDATES = 4  # passage sentences parsed per claim sentence: more finds split facts, each costs a parse (~3 ms)
+CLOSER = 0.25  # a contradicting sentence this much closer to the claim (token alignment) outweighs a backing one
 VERDICTS = ("supported", "contradicted", "unsupported")
 
 
@@ -121,39 +122,64 @@ class Checker:
             if rest and extra is not None and rest & content_lemmas(parsed[extra]):
                 options.append(sorted([s, extra]))
         judged = [self._judge(doc, lemmas, option, parsed) for option in options]
-        supported = [j for j in judged if j[0] == "supported"]
-        if supported:
-            best = max(supported, key=lambda j: (j[3], -len(j[1])))
+        top = max(range(len(judged)), key=lambda j: (judged[j][3], judged[j][4]))
+        if judged[top][0] == "unsupported" and judged[top][3] >= COVER:  # the splitter may have cut the sentence
+            for option in self._neighbours(options[top]):
+                parsed.update({s: nlp.parse(self._text(s)) for s in option if s not in parsed})
+                judged.append(self._judge(doc, lemmas, option, parsed))
+        supported = max((j for j in judged if j[0] == "supported"), key=lambda j: (j[4], -len(j[1])), default=None)
+        against = max((j for j in judged if j[0] == "contradicted"), key=lambda j: j[4], default=None)
+        if supported and not (against and against[4] >= supported[4] + CLOSER):
+            best = supported
         else:
-            top = max(j[3] for j in judged)
-            near = [j for j in judged if j[3] >= max(COVER, top - 0.1)]
-            best = next((j for j in near if j[0] == "contradicted"), max(judged, key=lambda j: j[3]))
+            best = against or max(judged, key=lambda j: (j[3], j[4]))
         return best[0], best[1], best[2]
 
     def _judge(self, claim, lemmas: set[str], option: list[int], parsed) -> tuple:
-        docs = [parsed[s] for s in option]
+        spans = self._spans(option)
+        docs = [parsed[option[0]] if len(option) == 1 else nlp.parse(self.passages[n].text[a:b]) for n, a, b in spans]
         held = set().union(*(content_lemmas(d) for d in docs))
-        cover = min([len(lemmas & (held | {t.lower_ for d in docs for t in d})) / len(lemmas)] + [len(c & held) / len(c) for c in _clauses(claim) if len(c) > 1])
-        quotes = tuple(self._quote(s) for s in option)
-        findings = compare(claim, docs, self._context({self.sentences[s][0] for s in option}))
-        names = " and ".join(str(n) for n in dict.fromkeys(self.sentences[s][0] + 1 for s in option))
+        cover = min([len(lemmas & (held | {t.lower_ for d in docs for t in d})) / len(lemmas)]
+                    + [len(c & held) / len(c) for c in _clauses(claim) if len(c) > 1])
+        quotes = tuple(CheckQuote(n, a, b, self.passages[n].text[a:b]) for n, a, b in spans)
+        findings, match = compare(claim, docs, self._context({n for n, _, _ in spans}))
+        numbers = list(dict.fromkeys(n + 1 for n, _, _ in spans))
+        names = " and ".join(str(n) for n in numbers)
         if cover < COVER:
             missing = sorted(lemmas - held)
-            return "unsupported", quotes, f"no passage says this (passage {names} lacks {', '.join(missing[:4])})", cover
+            return ("unsupported", quotes, f"no passage says this (the closest, {names}, lacks {', '.join(missing[:4])})",
+                    cover, match)
         conflicts = [f for f in findings if f.conflict]
         if conflicts:
-            return "contradicted", (self._quote(option[conflicts[0].sentence]),), _contradiction(conflicts[0], names), cover
+            return "contradicted", (quotes[conflicts[0].sentence],), _contradiction(conflicts[0]), cover, match
         if findings:
-            return "unsupported", quotes, f"no passage mentions {findings[0].claimed}", cover
-        return "supported", quotes, f"passage {names} says so", cover
+            what = f'"{findings[0].claimed}"' if findings[0].kind == "polarity" else findings[0].claimed
+            return "unsupported", quotes, f"no passage says {what}", cover, match
+        return ("supported", quotes, f"passage {names} says so" if len(numbers) == 1 else f"passages {names} say so",
+                cover, match)
+
+    def _spans(self, option: list[int]) -> list[tuple[int, int, int]]:
+        """The option's sentences as passage spans, neighbours in one passage joined into one span."""
+        spans: list[tuple[int, int, int]] = []
+        for s in option:
+            n, a, b = self.sentences[s]
+            if spans and s - 1 in option and spans[-1][0] == n:
+                spans[-1] = (n, spans[-1][1], b)
+            else:
+                spans.append((n, a, b))
+        return spans
+
+    def _neighbours(self, option: list[int]) -> list[list[int]]:
+        """The option widened by the sentence before or after it in the same passage ("Oct." | "7, ...")."""
+        out = []
+        for s in (option[0] - 1, option[-1] + 1):
+            if 0 <= s < len(self.sentences) and s not in option and self.sentences[s][0] == self.sentences[option[0]][0]:
+                out.append(sorted(option + [s]))
+        return out
 
     def _text(self, s: int) -> str:
         n, a, b = self.sentences[s]
         return self.passages[n].text[a:b]
-
-    def _quote(self, s: int) -> CheckQuote:
-        n, a, b = self.sentences[s]
-        return CheckQuote(n, a, b, self.passages[n].text[a:b])
 
     def _context(self, numbers: set[int]) -> Context:
         words: set[str] = set()
@@ -175,16 +201,16 @@ def _clauses(doc) -> list[set[str]]:
     """The content lemmas of each clause: the root's, and each verb joined to it by a conjunction."""
     groups: dict[int, set[str]] = {}
     for t in doc:
-        if not (t.is_alpha and not t.is_stop and len(t) > 1):
+        if not content_lemmas(t.doc[t.i : t.i + 1]):
             continue
         head = t
         while head.head.i != head.i and not (head.dep_ == "conj" and head.pos_ in ("VERB", "AUX")):
             head = head.head
-        groups.setdefault(head.i, set()).add(t.lemma_.lower())
+        groups.setdefault(head.i, set()).add(form(t))
     return list(groups.values())
 
 
-def _contradiction(f: Finding, names: str) -> str:
+def _contradiction(f: Finding) -> str:
     if f.kind == "polarity":
         return f'the passage says "{f.found}", not "{f.claimed}"'
     if f.kind == "role":

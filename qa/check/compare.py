@@ -18,6 +18,9 @@ from qa.check.values import MONTHS, WEEKDAYS, Mention, mentions
 
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
 NEGATING_HEADS = {"fail", "deny", "refuse", "decline"}  # "failed to win", "denied that it won": the verb below is negated
+NEGATIONS = {"not", "n't", "never", "didn't", "don't", "doesn't", "isn't", "wasn't", "aren't", "weren't", "can't",
+             "won't", "hasn't", "haven't", "hadn't", "couldn't", "wouldn't", "shouldn't"}  # a run-together form the tagger missed
+PREDICATES = {"VERB": "verb", "AUX": "verb", "ADJ": "adj", "NOUN": "noun"}  # what negation can attach to
 SLOT_TOKENS = 6  # a replaced stretch longer than this is a rewording, not one slot filled differently
 
 
@@ -41,27 +44,41 @@ class Context:
 
 
 def content_lemmas(doc) -> set[str]:
-    """The lemmas a sentence says something with (no stop words, punctuation or numbers)."""
-    return {t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and len(t) > 1}
+    """The lemmas a sentence says something with (no stop words, punctuation or numbers; "Oct." is "october")."""
+    return {form(t) for t in doc if (t.is_alpha and not t.is_stop and len(t) > 1) or t.lower_.rstrip(".") in MONTHS}
 
 
-def compare(claim, evidence: Sequence, context: Context) -> list[Finding]:
-    """Findings of the parsed `claim` against the parsed evidence sentences (conflicts first)."""
+def form(token) -> str:
+    """A token's lemma, with a month or weekday in one spelling whatever its abbreviation."""
+    low = token.lower_.rstrip(".")
+    if low in MONTHS and token.text[:1].isupper():
+        return f"month-{MONTHS[low]}"
+    if low in WEEKDAYS and token.text[:1].isupper():
+        return f"weekday-{WEEKDAYS[low]}"
+    return token.lemma_.lower()
+
+
+def compare(claim, evidence: Sequence, context: Context) -> tuple[list[Finding], float]:
+    """Findings of the parsed `claim` against the parsed evidence sentences (conflicts first), and how
+    closely the two line up (0..1, the share of tokens in matching blocks)."""
     tokens = [t for t in claim if not t.is_punct]
     ev = [(n, t) for n, doc in enumerate(evidence) for t in doc if not t.is_punct]
     matcher = SequenceMatcher(None, [t.lower_ for t in tokens], [t.lower_ for _, t in ev], autojunk=False)
     aligned: dict[int, int] = {}
+    windows: dict[int, list] = {}  # a claim token outside the matching blocks -> the evidence tokens facing it
     findings: list[Finding] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             aligned.update({tokens[i1 + k].i: j1 + k for k in range(i2 - i1)})
-        elif op == "replace" and max(i2 - i1, j2 - j1) <= SLOT_TOKENS:
+            continue
+        windows.update({t.i: ev[j1:j2] for t in tokens[i1:i2]})
+        if op == "replace" and i2 - i1 <= SLOT_TOKENS and j2 - j1 <= 2 * SLOT_TOKENS:
             findings += _slot(tokens[i1:i2], [t for _, t in ev[j1:j2]], ev[j1][0], claim, evidence)
-    findings += _polarity(claim, ev, aligned)
+    findings += _polarity(claim, ev, aligned, windows)
     found = {(f.kind, f.claimed) for f in findings}
     findings += [f for f in _gaps(claim, context) if (f.kind, f.claimed) not in found
                  and not (f.kind == "entity" and ("role", f.claimed) in found)]
-    return sorted(findings, key=lambda f: not f.conflict)
+    return sorted(findings, key=lambda f: not f.conflict), matcher.ratio()
 
 
 def _slot(said: list, there: list, sentence: int, claim, evidence) -> list[Finding]:
@@ -69,19 +86,25 @@ def _slot(said: list, there: list, sentence: int, claim, evidence) -> list[Findi
     out = []
     doc = evidence[sentence]
     claim_values, ev_values = _values(said, claim), _values(there, doc)
-    for kind in ("number", "ordinal", "month", "weekday"):
-        mine = [m for m in claim_values if m.kind == kind]
-        theirs = [m for m in ev_values if m.kind == kind]
+    for kind in ("number", "ordinal", "month", "weekday", "day"):
+        mine = [m for m in claim_values if _kind(m, claim) == kind]
+        theirs = [m for m in ev_values if _kind(m, doc) == kind]
         if mine and theirs and not any(m.same(t) for m in mine for t in theirs):
-            out.append(Finding("date" if kind in ("month", "weekday") else "number", True,
-                               _phrase(claim, mine), _phrase(doc, theirs), sentence))
+            out.append(Finding("number" if kind in ("number", "ordinal") else "date", True, _phrase(claim, mine), _phrase(doc, theirs),
+                               sentence))
     mine, theirs = _names(said), _names(there)
     if mine and theirs and not (mine & theirs):
         claim_words = {t.lower_ for t in claim}
         ev_words = {t.lower_ for d in evidence for t in d}
         kind = "role" if mine <= ev_words and theirs <= claim_words else "entity"
-        out.append(Finding(kind, True, _span_text(said), _span_text(there), sentence))
+        label = next(t.ent_type_ for t in said if _is_name(t))
+        out.append(Finding(kind, True, _name_run(said), _name_run(there, label), sentence))
     return out
+
+
+def _kind(m: Mention, doc) -> str:
+    """A number inside a date ("November 2", "in 2022") is a date part: it only faces date parts."""
+    return "day" if m.kind == "number" and doc[m.first].ent_type_ in ("DATE", "TIME") else m.kind
 
 
 def _values(tokens: list, doc) -> list[Mention]:
@@ -91,11 +114,26 @@ def _values(tokens: list, doc) -> list[Mention]:
 
 
 def _phrase(doc, found: list[Mention]) -> str:
-    return doc[min(m.first for m in found) : max(m.last for m in found) + 1].text
+    """The mentions as written, widened to the date they are part of ("October 25", not "25")."""
+    first, last = min(m.first for m in found), max(m.last for m in found)
+    for ent in doc.ents:
+        if ent.label_ == "DATE" and ent.start <= first < ent.end:
+            first, last = min(first, ent.start), max(last, ent.end - 1)
+    while last > first and doc[last].is_punct:
+        last -= 1
+    return doc[first : last + 1].text
 
 
-def _span_text(tokens: list) -> str:
-    return tokens[0].doc[tokens[0].i : tokens[-1].i + 1].text
+def _name_run(tokens: list, label: str = "") -> str:
+    """The first name among the tokens (of entity type `label` when one is), as written ("Miami Dolphins")."""
+    names = [k for k, t in enumerate(tokens) if _is_name(t)]
+    first = next((k for k in names if label and tokens[k].ent_type_ == label), names[0])
+    last = first
+    while last + 1 < len(tokens) and (_is_name(tokens[last + 1]) or tokens[last + 1].text == "-"):
+        last += 1
+    while not _is_name(tokens[last]):
+        last -= 1
+    return tokens[0].doc[tokens[first].i : tokens[last].i + 1].text
 
 
 def _names(tokens: list) -> set[str]:
@@ -108,28 +146,35 @@ def _is_name(token) -> bool:
     return token.pos_ == "PROPN" or token.ent_type_ in NAME_LABELS
 
 
-def _polarity(claim, ev: list, aligned: dict[int, int]) -> list[Finding]:
-    """The same predicate negated on one side only ("opened" against "did not open")."""
+def _polarity(claim, ev: list, aligned: dict[int, int], windows: dict[int, list]) -> list[Finding]:
+    """The same predicate negated on one side only ("opened" against "did not open"); a negated claim
+    predicate the evidence never states is a gap."""
     out = []
     for t in claim:
-        if t.pos_ not in ("VERB", "AUX", "ADJ", "NOUN") or t.is_punct:
+        if t.pos_ not in PREDICATES:
             continue
         mine = _negated(t)
+        lemma = t.lemma_.lower()
         if t.i in aligned:
             partners = [ev[aligned[t.i]]]
         else:
-            partners = [(n, e) for n, e in ev if e.lemma_.lower() == t.lemma_.lower() and e.pos_ == t.pos_]
-        if not partners or any(_negated(e) == mine for _, e in partners):
+            partners = [(n, e) for n, e in windows.get(t.i, ()) if e.lemma_.lower() == lemma] or [
+                (n, e) for n, e in ev if e.lemma_.lower() == lemma and PREDICATES.get(e.pos_) == PREDICATES[t.pos_]]
+        if not partners:
+            if mine:
+                out.append(Finding("polarity", False, _predicate(t)))
+            continue
+        if any(_negated(e) == mine for _, e in partners):
             continue
         n, e = partners[0]
-        if mine or _negated(e):
-            out.append(Finding("polarity", True, _predicate(t), _predicate(e), n))
+        out.append(Finding("polarity", True, _predicate(t), _predicate(e), n))
     return out
 
 
 def _negated(token) -> bool:
     """Whether the token's predicate is negated (an odd number of negations on it and its governors)."""
-    flips = sum(c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") for c in token.children)
+    flips = sum(c.dep_ == "neg" or c.lower_ in NEGATIONS or (c.dep_ == "det" and c.lower_ == "no")
+                or (c.lower_ == "longer" and any(g.lower_ == "no" for g in c.children)) for c in token.children)
     if token.dep_ in ("xcomp", "ccomp") and token.head.lemma_.lower() in NEGATING_HEADS:
         flips += 1
     return flips % 2 == 1
@@ -137,7 +182,9 @@ def _negated(token) -> bool:
 
 def _predicate(token) -> str:
     """The predicate as written, with its auxiliaries and negation ("did not open")."""
-    parts = [c for c in token.children if c.dep_ in ("aux", "auxpass", "neg") and c.i < token.i] + [token]
+    parts = [c for c in token.children if (c.dep_ in ("aux", "auxpass") and c.i < token.i)
+             or c.dep_ == "neg" or c.lower_ in NEGATIONS] + [token]
+    parts += [g for c in token.children if c.lower_ == "longer" for g in (c, *c.children)]  # "no longer"
     if token.dep_ in ("xcomp", "ccomp") and token.head.lemma_.lower() in NEGATING_HEADS:
         parts = [token.head] + parts
     first, last = min(p.i for p in parts), max(p.i for p in parts)
