@@ -69,7 +69,7 @@ class GenerativeAnswerer:
         if _ABSTAIN.match(text):
             yield Answer(query.asked, ABSTAIN_TEXT, (), True, tuple(hits), query.text, 0.0, "generative")
             return
-        grounded = ground(text, hits, self.encoder)
+        grounded = ground(text, hits)
         if not grounded.citations:
             yield from self._fall_back(query, hits, history, "The model's answer cites nothing the passages back.",
                                        True)

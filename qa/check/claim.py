@@ -121,13 +121,13 @@ class Checker:
             extra = max((o for o in ranked if o != s), key=lambda o: len(rest & content_lemmas(parsed[o])), default=None)
             if rest and extra is not None and rest & content_lemmas(parsed[extra]):
                 options.append(sorted([s, extra]))
-        judged = [self._judge(doc, lemmas, option, parsed) for option in options]
+        judged = [self._judge(doc, lemmas, option, parsed) + (len(option),) for option in options]
         top = max(range(len(judged)), key=lambda j: (judged[j][3], judged[j][4]))
         if judged[top][0] == "unsupported" and judged[top][3] >= COVER:  # the splitter may have cut the sentence
             for option in self._neighbours(options[top]):
                 parsed.update({s: nlp.parse(self._text(s)) for s in option if s not in parsed})
-                judged.append(self._judge(doc, lemmas, option, parsed))
-        supported = max((j for j in judged if j[0] == "supported"), key=lambda j: (j[4], -len(j[1])), default=None)
+                judged.append(self._judge(doc, lemmas, option, parsed) + (len(option),))
+        supported = max((j for j in judged if j[0] == "supported"), key=lambda j: (-j[5], j[4]), default=None)
         against = max((j for j in judged if j[0] == "contradicted"), key=lambda j: j[4], default=None)
         if supported and not (against and against[4] >= supported[4] + CLOSER):
             best = supported
