@@ -48,3 +48,16 @@ def test_unsupported_claims_quote_nothing_and_verify_holds():
     answer = Answer("q", grounded.text, grounded.citations, False, tuple(HITS), answerer="generative",
                     claims=grounded.claims)
     assert verify(answer, documents_of(HITS)) == []
+
+
+def test_the_chat_shows_each_claims_verdict_at_a_glance():
+    from ui import render
+
+    grounded = ground("Yes\nSora was developed by Google [2]. Baidu focused on autonomous driving [1]. "
+                      "The moon is made of green cheese [1].", HITS)
+    html = render.answer_html(grounded.text, turn=1)
+    assert html.count('class="nd-flag nd-contradicted"') == 2  # the Yes and the claim under it
+    assert html.count('class="nd-flag nd-unsupported"') == 1 and "[contradicted]" not in html
+    sora, baidu = (render.card_html(c, turn=1) for c in grounded.citations)
+    assert '<mark class="nd-against" title="says otherwise than the answer">Sora is a text-to-video model' in sora
+    assert "<mark>Baidu: Baidu has focused" in baidu and "nd-against" not in baidu
