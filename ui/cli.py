@@ -97,6 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     _answerer_arg(p)
     p.set_defaults(run=_cmd_ask)
 
+    p = sub.add_parser("check", help="fact-check a sentence against the articles: supported, contradicted or not",
+                       description="Retrieve passages for CLAIM (filters as for ask), check its numbers, dates, names, "
+                       "negation and roles against them, and print the verdict, the reason and the quotes, cited.")
+    p.add_argument("claim", help="the sentence to check, in quotes")
+    p.add_argument("-k", type=_k, default=None, help="passages to check it against, 1 to 100 (default: top_k, 5)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--json", action="store_true", help="verdict, reason, quotes and citations as one JSON object")
+    p.set_defaults(run=_cmd_check)
+
     p = sub.add_parser("serve", help="chat with the articles in a web browser",
                        description="Serve the chat web UI. It binds 127.0.0.1 unless --host says otherwise; "
                        "anyone who can reach the port can read the articles and add new ones.")
@@ -263,6 +273,14 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
             print(f"  [{hit.rank}] {_one_line(hit.citation, 400)}\n      {_one_line(hit.text, 300)}")
     for c in answer.citations:
         print(f"\n[{c.n}] {_one_line(c.label, 400)}" + (f"\n    {_one_line(c.url, 400)}" if c.url else ""))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from ui.check_command import check_lines
+
+    for line in check_lines(args.claim, config, _filters(args), args.k, args.json):
+        print(line if args.json else terminal_safe(line))
     return 0
 
 

@@ -142,6 +142,9 @@ class Checker:
         cover = min([len(lemmas & (held | {t.lower_ for d in docs for t in d})) / len(lemmas)]
                     + [len(c & held) / len(c) for c in _clauses(claim) if len(c) > 1])
         quotes = tuple(CheckQuote(n, a, b, self.passages[n].text[a:b]) for n, a, b in spans)
+        clauses = [c for c in _clauses(claim) if len(c) > 1] or [lemmas]
+        if len(docs) > 1 and not all(any(len(c & content_lemmas(d)) >= COVER * len(c) for c in clauses) for d in docs):
+            return "unsupported", quotes, "no passage says this", 0.0, 0.0  # each sentence must back a whole clause
         findings, match = compare(claim, docs, self._context({n for n, _, _ in spans}))
         numbers = list(dict.fromkeys(n + 1 for n, _, _ in spans))
         names = " and ".join(str(n) for n in numbers)
