@@ -27,9 +27,9 @@ def test_a_contradicted_claim_is_marked_and_cites_the_span_that_says_otherwise()
 
 
 def test_a_backed_answer_keeps_its_citations_and_counts_as_cited():
-    grounded = ground("OpenAI [2]\nSora was developed by OpenAI [2]. Microsoft put 10 billion dollars into OpenAI [3].",
+    grounded = ground("OpenAI [2]\nSora was developed by OpenAI [2]. Microsoft invested 10 billion dollars in OpenAI [3].",
                       HITS)
-    assert grounded.text == "OpenAI [1]\nSora was developed by OpenAI [1]. Microsoft put 10 billion dollars into OpenAI [2]."
+    assert grounded.text == "OpenAI [1]\nSora was developed by OpenAI [1]. Microsoft invested 10 billion dollars in OpenAI [2]."
     assert [c.verdict for c in grounded.claims] == ["supported"] * 3 and grounded.unsupported == 0
     assert all(c.as_cited for c in grounded.claims)
 

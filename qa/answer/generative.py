@@ -22,6 +22,7 @@ from qa.answer.conversation import Query, message_text
 from qa.answer.grounding import ground
 from qa.answer.llm import ChatClient, ModelUnavailable
 from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, History
+from qa.answer.settle import settle
 from qa.retrieve.retriever import Hit
 
 HISTORY_TURNS = 4  # chat messages before the question that go to the model (two exchanges)
@@ -52,6 +53,9 @@ class GenerativeAnswerer:
     def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
         if not hits:
             yield from self.fallback.stream(query, hits, history)
+            return
+        if (checked := settle(query, hits, claims_only=True)) is not None:  # "Is it true that ...?": the check answers
+            yield from (checked.text, checked)
             return
         pieces: list[str] = []
         try:

@@ -17,12 +17,13 @@ from typing import Any, Sequence
 
 from index.chunk import split_sentences
 from qa.check import nlp
-from qa.check.compare import Context, Finding, compare, content_lemmas, form
+from qa.check.compare import NEGATING_HEADS, Context, Finding, compare, content_lemmas, form
 from qa.check.values import RELATIVE, date_mentions, mentions
 
 COVER = 0.6  # share of a clause's content words the backing sentences must hold: lower accepts looser paraphrase
 CANDIDATES = 4  # passage sentences parsed per claim sentence: more finds split facts, each costs a parse (~3 ms)
 CLOSER = 0.25  # a contradicting sentence this much closer to the claim (token alignment) outweighs a backing one
+LIGHT_VERBS = {"be", "have", "do", "say", "make", "get", "take", "go", "come", "give", "tell", "report", "add"}
 VERDICTS = ("supported", "contradicted", "unsupported")
 
 
@@ -155,6 +156,10 @@ class Checker:
         conflicts = [f for f in findings if f.conflict]
         if conflicts:
             return "contradicted", (quotes[conflicts[0].sentence],), _contradiction(conflicts[0]), cover, match
+        predicate = _predicate(claim)
+        if predicate and predicate not in held:  # "raises fares" is not backed by "lowers fares"
+            return ("unsupported", quotes, f"no passage says this (the closest, {names}, does not say {predicate})",
+                    cover * COVER, match)
         if findings:
             what = f'"{findings[0].claimed}"' if findings[0].kind == "polarity" else findings[0].claimed
             return "unsupported", quotes, f"no passage says {what}", cover, match
@@ -198,6 +203,16 @@ class Checker:
             words |= self._contexts[n].words
             values += self._contexts[n].values
         return Context(words, values)
+
+
+def _predicate(doc) -> str:
+    """The lemma of the claim's main verb when it carries meaning ("develop", "raise"; not "be", "have", "say")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    while root is not None and root.lemma_.lower() in NEGATING_HEADS:  # "failed to sell": the verb is "sell"
+        root = next((c for c in root.children if c.dep_ in ("xcomp", "ccomp")), None)
+    if root is None or root.pos_ != "VERB" or root.lemma_.lower() in LIGHT_VERBS:
+        return ""
+    return form(root)
 
 
 def _clauses(doc) -> list[set[str]]:
