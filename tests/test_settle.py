@@ -47,3 +47,16 @@ def test_the_extractive_answerer_answers_yes_no_by_checking(fake_encoder):
     answer = ask("Is it true that Sora was developed by Google?", retriever=FixedRetriever(fake_encoder, HITS),
                  answerer=ExtractiveAnswerer(fake_encoder, threshold=0.1))
     assert answer.text.startswith("No: the passage says OpenAI, not Google.")
+
+
+def test_eval_reports_the_precision_of_yes_and_of_no_separately():
+    from qa.evaluate.answers import AnswerReport, Judged
+
+    def judged(gold, text, correct):
+        return Judged("q", "comparison_query", gold, text, correct, False, True, 0, 0, 1, 1, 1.0, None)
+
+    report = AnswerReport((judged("Yes", "Yes: the articles back it.", True), judged("No", "Yes: ...", False),
+                           judged("No", "No: the passage says 4, not five.", True),
+                           judged("Yes", "The quotes cannot settle yes or no", False)), "extractive").to_dict()
+    assert (report["said_yes"], report["precision_yes"], report["said_no"], report["precision_no"]) == (2, 0.5, 1, 1.0)
+    assert report["accuracy_yes_no"] == 0.5
