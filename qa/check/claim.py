@@ -157,7 +157,7 @@ class Checker:
         if conflicts:
             return "contradicted", (quotes[conflicts[0].sentence],), _contradiction(conflicts[0]), cover, match
         predicate = _predicate(claim)
-        if predicate and predicate not in held:  # "raises fares" is not backed by "lowers fares"
+        if predicate and predicate not in {form(t) for d in docs for t in d}:  # "raises fares" is not backed by "lowers fares"
             return ("unsupported", quotes, f"no passage says this (the closest, {names}, does not say {predicate})",
                     cover * COVER, match)
         if findings:
