@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from index.chunk import split_sentences
 from qa.check import nlp
@@ -91,6 +91,17 @@ def check_claim(claim: str, passages: Sequence[Any]) -> ClaimCheck:
     return Checker([as_passage(p, n) for n, p in enumerate(passages)]).check(claim)
 
 
+class _Judged(NamedTuple):
+    """One way of backing a claim sentence (a sentence, a sentence and its neighbour, or two passages), judged."""
+
+    verdict: str
+    quotes: tuple[CheckQuote, ...]
+    reason: str
+    cover: float  # share of the claim's content words the backing holds (the least covered clause)
+    match: float  # how closely the tokens line up (0..1)
+    size: int = 1  # passage sentences used: fewer is the better backing
+
+
 class Checker:
     """Checks many claims against the same passages (their sentences are cut and read once)."""
 
@@ -122,21 +133,21 @@ class Checker:
             extra = max((o for o in ranked if o != s), key=lambda o: len(rest & content_lemmas(parsed[o])), default=None)
             if rest and extra is not None and rest & content_lemmas(parsed[extra]):
                 options.append(sorted([s, extra]))
-        judged = [self._judge(doc, lemmas, option, parsed) + (len(option),) for option in options]
-        top = max(range(len(judged)), key=lambda j: (judged[j][3], judged[j][4]))
-        if judged[top][0] == "unsupported" and judged[top][3] >= COVER:  # the splitter may have cut the sentence
+        judged = [self._judge(doc, lemmas, option, parsed) for option in options]
+        top = max(range(len(judged)), key=lambda j: (judged[j].cover, judged[j].match))
+        if judged[top].verdict == "unsupported" and judged[top].cover >= COVER:  # the splitter may have cut the sentence
             for option in self._neighbours(options[top]):
                 parsed.update({s: nlp.parse(self._text(s)) for s in option if s not in parsed})
-                judged.append(self._judge(doc, lemmas, option, parsed) + (len(option),))
-        supported = max((j for j in judged if j[0] == "supported"), key=lambda j: (-j[5], j[4]), default=None)
-        against = max((j for j in judged if j[0] == "contradicted"), key=lambda j: j[4], default=None)
-        if supported and not (against and against[4] >= supported[4] + CLOSER):
+                judged.append(self._judge(doc, lemmas, option, parsed))
+        supported = max((j for j in judged if j.verdict == "supported"), key=lambda j: (-j.size, j.match), default=None)
+        against = max((j for j in judged if j.verdict == "contradicted"), key=lambda j: j.match, default=None)
+        if supported and not (against and against.match >= supported.match + CLOSER):
             best = supported
         else:
-            best = against or max(judged, key=lambda j: (j[3], j[4]))
-        return best[0], best[1], best[2]
+            best = against or max(judged, key=lambda j: (j.cover, j.match))
+        return best.verdict, best.quotes, best.reason
 
-    def _judge(self, claim, lemmas: set[str], option: list[int], parsed) -> tuple:
+    def _judge(self, claim, lemmas: set[str], option: list[int], parsed) -> _Judged:
         spans = self._spans(option)
         docs = [parsed[option[0]] if len(option) == 1 else nlp.parse(self.passages[n].text[a:b]) for n, a, b in spans]
         held = set().union(*(content_lemmas(d) for d in docs))
@@ -145,26 +156,27 @@ class Checker:
         quotes = tuple(CheckQuote(n, a, b, self.passages[n].text[a:b]) for n, a, b in spans)
         clauses = [c for c in _clauses(claim) if len(c) > 1] or [lemmas]
         if len(docs) > 1 and not all(any(len(c & content_lemmas(d)) >= COVER * len(c) for c in clauses) for d in docs):
-            return "unsupported", quotes, "no passage says this", 0.0, 0.0  # each sentence must back a whole clause
+            return _Judged("unsupported", quotes, "no passage says this", 0.0, 0.0, len(option))  # each sentence must back a whole clause
         findings, match = compare(claim, docs, self._context({n for n, _, _ in spans}))
         numbers = list(dict.fromkeys(n + 1 for n, _, _ in spans))
         names = " and ".join(str(n) for n in numbers)
         if cover < COVER:
             missing = sorted(lemmas - held)
-            return ("unsupported", quotes, f"no passage says this (the closest, {names}, lacks {', '.join(missing[:4])})",
-                    cover, match)
+            return _Judged("unsupported", quotes, f"no passage says this (the closest, {names}, lacks "
+                           f"{', '.join(missing[:4])})", cover, match, len(option))
         conflicts = [f for f in findings if f.conflict]
         if conflicts:
-            return "contradicted", (quotes[conflicts[0].sentence],), _contradiction(conflicts[0]), cover, match
+            return _Judged("contradicted", (quotes[conflicts[0].sentence],), _contradiction(conflicts[0]), cover, match,
+                           len(option))
         predicate = _predicate(claim)
-        if predicate and predicate not in {form(t) for d in docs for t in d}:  # "raises fares" is not backed by "lowers fares"
-            return ("unsupported", quotes, f"no passage says this (the closest, {names}, does not say {predicate})",
-                    cover * COVER, match)
+        if predicate and predicate not in {form(t) for d in docs for t in d}:  # "raises" is not backed by "lowers"
+            return _Judged("unsupported", quotes, f"no passage says this (the closest, {names}, does not say "
+                           f"{predicate})", cover * COVER, match, len(option))
         if findings:
             what = f'"{findings[0].claimed}"' if findings[0].kind == "polarity" else findings[0].claimed
-            return "unsupported", quotes, f"no passage says {what}", cover, match
-        return ("supported", quotes, f"passage {names} says so" if len(numbers) == 1 else f"passages {names} say so",
-                cover, match)
+            return _Judged("unsupported", quotes, f"no passage says {what}", cover, match, len(option))
+        said = f"passage {names} says so" if len(numbers) == 1 else f"passages {names} say so"
+        return _Judged("supported", quotes, said, cover, match, len(option))
 
     def _spans(self, option: list[int]) -> list[tuple[int, int, int]]:
         """The option's sentences as passage spans, neighbours in one passage joined into one span."""
