@@ -31,6 +31,8 @@ _FRAME = re.compile(r"^(?:(?:does|did|do|is|was|has|have)\s+)?(?P<who>.{0,120}?)
                     r"mentioned|notes?|noted|writes?|wrote|implies?|implied|argues?|argued|reveals?|revealed)"
                     r"\s+(?:that\s+)?(?P<claim>.+)$", re.IGNORECASE | re.DOTALL)
 _LEAD = re.compile(r"^(?:does|did|do|is|was|were|are|has|have|had|can|could|will|would)\s+", re.IGNORECASE)
+_RELATION = re.compile(r"\b(?:consisten\w*|inconsisten\w*|same|different|differ\w*|agree\w*|disagree\w*|change[sd]?|"
+                       r"contrast\w*|compar\w*|similar\w*|contradict\w*|align\w*)\b", re.IGNORECASE)
 MIN_WORDS = 3  # a part shorter than this is no statement ("and so on")
 
 
@@ -50,8 +52,8 @@ def statements(question: str, outlets: Sequence[str] = ()) -> tuple[bool, list[S
     claim = _CLAIM.match(question)
     if claim:
         return True, [Statement(claim.group("claim").strip().rstrip("?"), None)]
-    if not _YESNO.match(question):
-        return False, []
+    if not _YESNO.match(question) or _RELATION.search(question):
+        return False, []  # "Is the reporting consistent between A and B?" asks about the reports, not their facts
     out = []
     for part in _PARTS.split(question.strip().rstrip("?")):
         framed = _FRAME.match(part.strip())

@@ -90,9 +90,11 @@ def _slot(said: list, there: list, sentence: int, claim, evidence) -> list[Findi
         mine = [m for m in claim_values if _kind(m, claim) == kind]
         theirs = [m for m in ev_values if _kind(m, doc) == kind]
         if mine and theirs and not any(m.same(t) for m in mine for t in theirs):
-            out.append(Finding("number" if kind in ("number", "ordinal") else "date", True, _phrase(claim, mine), _phrase(doc, theirs),
-                               sentence))
+            out.append(Finding("number" if kind in ("number", "ordinal") else "date", True, _phrase(claim, mine),
+                               _phrase(doc, theirs), sentence))
     mine, theirs = _names(said), _names(there)
+    if said[0].ent_iob_ == "I" and not _is_name(there[0]):
+        mine = set()  # the claim goes on with a longer name ("Bayern Munich") where the evidence has its short form
     if mine and theirs and not (mine & theirs):
         claim_words = {t.lower_ for t in claim}
         ev_words = {t.lower_ for d in evidence for t in d}
@@ -183,7 +185,7 @@ def _negated(token) -> bool:
 def _predicate(token) -> str:
     """The predicate as written, with its auxiliaries and negation ("did not open")."""
     parts = [c for c in token.children if (c.dep_ in ("aux", "auxpass") and c.i < token.i)
-             or c.dep_ == "neg" or c.lower_ in NEGATIONS] + [token]
+             or c.dep_ == "neg" or c.lower_ in NEGATIONS or (c.dep_ == "det" and c.lower_ == "no")] + [token]
     parts += [g for c in token.children if c.lower_ == "longer" for g in (c, *c.children)]  # "no longer"
     if token.dep_ in ("xcomp", "ccomp") and token.head.lemma_.lower() in NEGATING_HEADS:
         parts = [token.head] + parts
@@ -201,13 +203,14 @@ def _gaps(claim, context: Context) -> list[Finding]:
         if ent.label_ not in NAME_LABELS:
             continue
         words = [t for t in ent if _is_name(t)]
-        needed = words[-1:] if ent.label_ == "PERSON" else words  # a surname names the person
-        missing = [t for t in needed if not _known(t, context.words)]
-        if missing:
+        # a surname names the person, and one word of a longer name its short form ("Bayern" for "Bayern Munich")
+        if words and not any(_known(t, context.words) for t in (words[-1:] if ent.label_ == "PERSON" else words)):
             out.append(Finding("entity", False, ent.text))
     for t in claim:
         if t.pos_ == "PROPN" and not t.ent_type_ and _is_name(t) and not _known(t, context.words):
             out.append(Finding("entity", False, t.text))
+        elif t.tag_ in ("JJR", "RBR") and t.lower_ not in context.words:  # "closer", "less": the direction of a comparison
+            out.append(Finding("comparison", False, t.text))
     return out
 
 
