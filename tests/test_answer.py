@@ -71,7 +71,7 @@ def test_quotes_carry_document_offsets_not_passage_offsets(answerer):
 def test_syndicated_copies_are_quoted_once(answerer):
     hits = [hit(WIRE, "wire-1", 1, title="Rates up"), hit(WIRE, "wire-2", 2, title="Rates up (AP)"),
             hit("Markets fell after the central bank raised interest rates.", "other", 3)]
-    answer = final(answerer.stream(query("Did the central bank raise interest rates?"), hits))[1]
+    answer = final(answerer.stream(query("How much did the central bank raise interest rates?"), hits))[1]
     assert answer.text.count("half a point") == 1
     assert verify(answer, documents_of(hits)) == []
 

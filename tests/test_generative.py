@@ -24,7 +24,7 @@ HITS = [hit(BAIDU), hit(SORA, "doc-b", 2, title="AI industrial chain spurred on 
 
 def answerer(stub: Stub, encoder, **settings) -> GenerativeAnswerer:
     llm = LLMSettings(base_url=stub.base_url, model="stub", timeout=settings.pop("timeout", 5), **settings)
-    return GenerativeAnswerer(ChatClient(llm), ExtractiveAnswerer(encoder, threshold=0.1), encoder)
+    return GenerativeAnswerer(ChatClient(llm), ExtractiveAnswerer(encoder, threshold=0.1))
 
 
 def test_tokens_stream_as_they_arrive_and_each_claim_quotes_the_span_that_backs_it(fake_encoder):

@@ -164,7 +164,7 @@ def test_errors_name_the_cause(fake_encoder, step, says):
 
 def generative_with(fake_encoder, **settings) -> GenerativeAnswerer:
     client = ChatClient(LLMSettings(**({"model": "stub", "timeout": 2} | settings)))
-    return GenerativeAnswerer(client, ExtractiveAnswerer(fake_encoder, threshold=0.1), fake_encoder)
+    return GenerativeAnswerer(client, ExtractiveAnswerer(fake_encoder, threshold=0.1))
 
 
 def test_a_refused_connection_is_named(fake_encoder):

@@ -38,7 +38,7 @@ def server(tmp_path_factory):
 
 def generative(server, encoder) -> GenerativeAnswerer:
     settings = LLMSettings(base_url=server.base_url, model=server.model, timeout=120, max_tokens=80)
-    return GenerativeAnswerer(ChatClient(settings), ExtractiveAnswerer(encoder), encoder)
+    return GenerativeAnswerer(ChatClient(settings), ExtractiveAnswerer(encoder))
 
 
 def test_a_real_server_streams_tokens_and_every_citation_is_grounded(server, real_encoder):

@@ -199,6 +199,19 @@ def test_browser_question_shows_cited_answer_and_source_cards(server, browser):
 
 
 @pytest.mark.browser
+def test_browser_is_it_true_is_answered_by_the_check_with_the_contradicting_quote_marked(server, browser):
+    from selenium.webdriver.common.by import By
+
+    _viewport(browser, 1280, 800)
+    box = _open(browser, server)
+    _, answer = _ask(browser, box, "Is it true that Sora was developed by Google?")
+    assert answer.text.startswith("No: the passage says OpenAI, not Google.") and "[1]" in answer.text
+    against = browser.find_element(By.ID, "nd-src-1-1").find_element(By.CSS_SELECTOR, "mark.nd-against")
+    assert "developed by US-based research company OpenAI" in against.text
+    assert against.value_of_css_property("background-color") == "rgba(254, 202, 202, 1)"  # red, not the usual yellow
+
+
+@pytest.mark.browser
 def test_browser_follow_up_and_an_older_citation_keep_the_chat_on_screen(server, browser):
     from selenium.webdriver.common.by import By
 

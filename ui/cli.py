@@ -96,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     _answerer_arg(p)
     p.set_defaults(run=commands.ask_command)
 
+    p = sub.add_parser("check", help="fact-check a sentence against the articles: supported, contradicted or not",
+                       description="Retrieve passages for CLAIM (filters as for ask), check its numbers, dates, names, "
+                       "negation and roles against them, and print the verdict, the reason and the quotes, cited.")
+    p.add_argument("claim", help="the sentence to check, in quotes")
+    p.add_argument("-k", type=_k, default=None, help="passages to check it against, 1 to 100 (default: top_k, 5)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--json", action="store_true", help="verdict, reason, quotes and citations as one JSON object")
+    p.set_defaults(run=commands.check_command)
+
     p = sub.add_parser("serve", help="chat with the articles in a web browser",
                        description="Serve the chat web UI. It binds 127.0.0.1 unless --host says otherwise; "
                        "anyone who can reach the port can read the articles and add new ones.")

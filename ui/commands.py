@@ -106,6 +106,14 @@ def ask_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def check_command(args: argparse.Namespace, config: Config) -> int:
+    from ui.check_command import check_lines
+
+    for line in check_lines(args.claim, config, filters_of(args), args.k, args.json):
+        print(line if args.json else terminal_safe(line))
+    return 0
+
+
 def eval_command(args: argparse.Namespace, config: Config) -> int:
     from qa.evaluate.command import run_eval
 

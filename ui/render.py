@@ -19,6 +19,9 @@ from ui.desk import CorpusSummary
 
 CONTEXT_CHARS = 280  # passage text shown on each side of the quoted sentences
 _MARKER = re.compile(r"\[(\d+)\]")
+_FLAG = re.compile(r"\[(contradicted|unsupported)\]")  # grounding's verdict on a claim of a written answer
+_FLAG_TITLE = {"contradicted": "a cited passage says otherwise: its quote is marked in red under Sources",
+               "unsupported": "no passage backs this claim"}
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
@@ -46,6 +49,8 @@ def answer_html(text: str, turn: int, abstained: bool = False, note: str = "") -
         return f'<div class="nd-answer nd-filtered">{e(note)}</div>'
     body = _MARKER.sub(lambda m: f'<a class="nd-cite" href="#{card_id(turn, int(m.group(1)))}">[{m.group(1)}]</a>',
                        e(_LINE_BREAK.sub(" ", text)))
+    body = _FLAG.sub(lambda m: f'<span class="nd-flag nd-{m.group(1)}" title="{_FLAG_TITLE[m.group(1)]}">'
+                               f'{m.group(1)}</span>', body)
     if abstained:
         body += '<br><span class="nd-note">The closest passages are listed under Sources.</span>'
     return f'<div class="nd-answer">{body}</div>'
@@ -96,9 +101,11 @@ def _turn_html(question: str, answer: Answer, turn: int, note: str = "") -> str:
 
 
 def card_html(c: Citation, turn: int) -> str:
-    """A citation card: linked title, outlet and date, the passage with the quoted sentences marked."""
+    """A citation card: linked title, outlet and date, the passage with the quoted sentences marked (a span
+    that contradicts a claim of the answer marked as such)."""
+    against = {(q.start - c.passage_start, q.end - c.passage_start) for q in c.quotes if q.contradicts}
     return _card(card_id(turn, c.n), f"[{c.n}]", c.title, c.url, c.outlet, c.date,
-                 highlighted(c.passage, c.local_spans()))
+                 highlighted(c.passage, c.local_spans(), against=against))
 
 
 def hit_card_html(hit: Hit, turn: int) -> str:
@@ -118,8 +125,10 @@ def _card(anchor: str, badge: str, title: str, url: str | None, outlet: str | No
             + f'<blockquote class="nd-passage">{passage_html}</blockquote></article>')
 
 
-def highlighted(passage: str, spans: Sequence[tuple[int, int]], context: int = CONTEXT_CHARS) -> str:
-    """`passage` escaped, `spans` wrapped in <mark>, trimmed to `context` characters around them."""
+def highlighted(passage: str, spans: Sequence[tuple[int, int]], context: int = CONTEXT_CHARS,
+                against: set[tuple[int, int]] = frozenset()) -> str:
+    """`passage` escaped, `spans` wrapped in <mark> (those in `against`, which contradict a claim, in
+    <mark class="nd-against">), trimmed to `context` characters around them."""
     spans = sorted((max(0, s), min(len(passage), t)) for s, t in spans if t > s)
     if not spans:
         return e(_clip(passage, 0, len(passage), context * 2))
@@ -128,7 +137,8 @@ def highlighted(passage: str, spans: Sequence[tuple[int, int]], context: int = C
     pos = lo
     for s, t in spans:
         s = max(s, pos)
-        out.append(e(passage[pos:s]) + f"<mark>{e(passage[s:t])}</mark>")
+        tag = '<mark class="nd-against" title="says otherwise than the answer">' if (s, t) in against else "<mark>"
+        out.append(e(passage[pos:s]) + f"{tag}{e(passage[s:t])}</mark>")
         pos = max(pos, t)
     out.append(e(passage[pos:hi]) + ("…" if hi < len(passage) else ""))
     return "".join(out)

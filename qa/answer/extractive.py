@@ -22,6 +22,7 @@ from index.chunk import split_sentences
 from qa.retrieve.conversation import Query
 from qa.answer.lead import each_outlet, kind, lead_line
 from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
+from qa.answer.settle import settle
 from qa.retrieve.records import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
 
@@ -81,6 +82,10 @@ class ExtractiveAnswerer:
         self.margin = margin
 
     def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
+        checked = settle(query, hits)  # a yes/no question its statements' checks decide
+        if checked is not None:
+            yield from (checked.text, checked)
+            return
         picked, confidence, ranked = self._choose(query, hits)
         if not picked:
             yield ABSTAIN_TEXT

@@ -36,4 +36,4 @@ def make_answerer(config: Config, encoder: Encoder) -> Answerer:
     from qa.answer.generative import GenerativeAnswerer
     from qa.answer.llm import ChatClient
 
-    return GenerativeAnswerer(ChatClient(config.llm), default_answerer(encoder), encoder)
+    return GenerativeAnswerer(ChatClient(config.llm), default_answerer(encoder))

@@ -28,6 +28,7 @@ from qa.answer.prompt import build
 from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, History
 from qa.answer.redact import redact
 from qa.answer.reply import Ending, ReplyReader
+from qa.answer.settle import settle
 from qa.retrieve.records import Hit
 
 MAX_CLAIMS = 12  # sentences of a reply that are grounded: the prompt asks for four; a runaway reply stops here
@@ -37,20 +38,19 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’')]*(?:\s*\[\d+\])*\s*$|\]\s*$")
 
 
 class GenerativeAnswerer:
-    """Answers with a chat model behind an OpenAI-compatible server, falling back to `fallback`.
+    """Answers with a chat model behind an OpenAI-compatible server, falling back to `fallback`. Every claim
+    of its answer is checked by `qa.check` (grounding), which compares values, names and polarity."""
 
-    `encoder` (the index's embedding model) lets grounding match a claim to a passage sentence by
-    meaning as well as by words: better at paraphrase, and it costs one small embedding batch.
-    """
-
-    def __init__(self, client: ChatClient, fallback: Answerer, encoder=None) -> None:
+    def __init__(self, client: ChatClient, fallback: Answerer) -> None:
         self.client = client
         self.fallback = fallback
-        self.encoder = encoder
 
     def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
         if not hits:
             yield from self.fallback.stream(query, hits, history)
+            return
+        if (checked := settle(query, hits, claims_only=True)) is not None:  # "Is it true that ...?": the check answers
+            yield from (checked.text, checked)
             return
         reader, ending, streamed = ReplyReader(), Ending(None), False
         try:
@@ -75,7 +75,7 @@ class GenerativeAnswerer:
             return
         text = _bounded(normalise(text, len(prompt.hits)), ending.cut_short)
         evidence, planted = without_planted(prompt.hits)
-        grounded = _restored(ground(text, evidence, self.encoder), prompt.hits)
+        grounded = _restored(ground(text, evidence), prompt.hits)
         leaned = grounded.unsupported or not grounded.citations or any(set(c.cited) & set(planted) for c in grounded.claims)
         warned = _planted_note(planted, prompt.hits) if planted and leaned else None
         if not grounded.citations:

@@ -23,11 +23,15 @@ History = Iterable[Mapping[str, Any]]  # chat messages: {"role": "user" | "assis
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """A cited span: `text == document.text[start:end]` of the citation's document."""
+    """A cited span: `text == document.text[start:end]` of the citation's document.
+
+    `contradicts` is true for a span quoted because it says otherwise than a claim of a written answer.
+    """
 
     text: str
     start: int
     end: int
+    contradicts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +70,9 @@ class Claim:
     `cited` are the passage numbers the model wrote after it; `cites` the citations it ends up
     with (renumbered; empty when nothing backs it); `supported` is false for a claim no passage
     backs (flagged in the text); `as_cited` is true when a passage the model cited backs it (what
-    citation precision counts); `support` is the best support score found (0..1); `stated` is false
-    for the bare direct answer ("Yes", "OpenAI"), which the claims after it back.
+    citation precision counts); `support` is 1.0 for a supported claim, else 0.0; `stated` is false
+    for the bare direct answer ("Yes", "OpenAI"), which the claims after it back. `verdict` is the
+    checker's ("supported", "contradicted", "unsupported") and `reason` its one line.
     """
 
     text: str
@@ -77,6 +82,8 @@ class Claim:
     support: float
     as_cited: bool
     stated: bool = True
+    verdict: str = "supported"
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ class AnswerReport:
             "accuracy_by_type": {t: _share([x.correct for x in answerable if x.type == t])
                                  for t in sorted({x.type for x in answerable})},
             "accuracy_yes_no": _share([x.correct for x in yes_no]),
+            **_said(yes_no),
             "accuracy_entity": _share([x.correct for x in answerable if not _yes_no(x.gold)]),
             "abstained_on_unanswerable": _share([x.abstained for x in unanswerable]),
             "wrong_abstentions": _share([x.abstained for x in answerable]),
@@ -139,6 +140,20 @@ def _reason(notice: str | None) -> str | None:
     if notice is None:
         return None
     return re.sub(r"\s*\(the model server at \S+ ", " (", notice.split(" Showing the built-in")[0])
+
+
+def _said(yes_no: list[Judged]) -> dict:
+    """How often the answer said Yes and No to the Yes/No questions, and how often each was right (the
+    precision of Yes and of No: a set that is mostly Yes rewards a prior, so each is reported alone)."""
+    out = {}
+    for word in ("yes", "no"):
+        said = [x for x in yes_no if _first_word(x.text) == word]
+        out |= {f"said_{word}": len(said), f"precision_{word}": _share([x.correct for x in said])}
+    return out
+
+
+def _first_word(text: str) -> str:
+    return (re.findall(r"[a-z]+", text.lower()) or [""])[0]
 
 
 def _yes_no(gold: str) -> bool:
