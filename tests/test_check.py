@@ -69,6 +69,25 @@ def test_a_different_value_name_polarity_or_role_is_a_contradiction(claim, passa
     assert result.quotes == (CheckQuote(0, 0, len(passage), passage),)
 
 
+MUSK = "Elon Musk sued OpenAI in March, after months of public dispute."
+FINE = "The European Commission fined Google 2.4 billion euros in 2017."
+STAKE = "Microsoft invested $10 billion in OpenAI in January."
+
+
+@pytest.mark.parametrize("claim, passage, expected", [
+    ("OpenAI sued Elon Musk.", MUSK, "contradicted"),  # the same words in another order: subject and object swapped
+    ("Elon Musk was sued by OpenAI.", MUSK, "contradicted"),  # the passive says the same swap
+    ("OpenAI was sued by Elon Musk.", MUSK, "supported"),  # the passive of what the passage says
+    ("Google fined the European Commission.", FINE, "contradicted"),
+    ("Google was fined by the European Commission in 2017.", FINE, "supported"),
+    ("OpenAI invested in Microsoft.", STAKE, "contradicted"),  # the one it is done to behind a preposition
+    ("Microsoft invested in OpenAI in January.", STAKE, "supported"),
+])
+def test_who_did_what_to_whom_is_read_from_the_parse(claim, passage, expected):
+    result = verdict(claim, "The weather was mild across the region.", passage)
+    assert result.verdict == expected, result.reason
+
+
 def test_what_no_passage_states_is_unsupported():
     assert verdict("Easton made himself out to be the Good Boy of crypto.",
                    "Bankman-Fried made himself out to be the Good Boy of crypto, and it worked.").verdict != "supported"

@@ -75,6 +75,8 @@ def compare(claim, evidence: Sequence, context: Context) -> tuple[list[Finding],
         if op == "replace" and i2 - i1 <= SLOT_TOKENS and j2 - j1 <= 2 * SLOT_TOKENS:
             findings += _slot(tokens[i1:i2], [t for _, t in ev[j1:j2]], ev[j1][0], claim, evidence)
     findings += _polarity(claim, ev, aligned, windows)
+    if not any(f.kind in ("role", "entity") for f in findings):
+        findings += _roles(claim, evidence)
     found = {(f.kind, f.claimed) for f in findings}
     findings += [f for f in _gaps(claim, context) if (f.kind, f.claimed) not in found
                  and not (f.kind == "entity" and ("role", f.claimed) in found)]
@@ -102,6 +104,56 @@ def _slot(said: list, there: list, sentence: int, claim, evidence) -> list[Findi
         label = next(t.ent_type_ for t in said if _is_name(t))
         out.append(Finding(kind, True, _name_run(said), _name_run(there, label), sentence))
     return out
+
+
+def _roles(claim, evidence: Sequence) -> list[Finding]:
+    """Who did what to whom, from the parses: for a verb the claim shares with an evidence sentence (same
+    lemma), its doer and the one it is done to (subject and object; in the passive, the by-agent and the
+    subject) exchanged is a contradiction ("OpenAI sued Musk" where the sentence says "Musk sued OpenAI").
+    An alignment of the words cannot see this: the same words stand in both, in another order."""
+    mine = _doers(claim)
+    out = []
+    for n, doc in enumerate(evidence):
+        for lemma, (agent, patient) in _doers(doc).items():
+            if lemma not in mine:
+                continue
+            said_agent, said_patient = mine[lemma]
+            if said_agent & patient and said_patient & agent and not said_agent & agent:
+                out.append(Finding("role", True, _span_text(claim, said_agent), _span_text(doc, agent), n))
+    return out
+
+
+def _doers(doc) -> dict[str, tuple[set[str], set[str]]]:
+    """verb lemma -> (the name words of who does it, of whom it is done to), for verbs with both."""
+    roles = {}
+    for verb in (t for t in doc if t.pos_ == "VERB"):
+        agent: set[str] = set()
+        patient: set[str] = set()
+        for child in verb.children:
+            if child.dep_ == "nsubj":
+                agent |= _name_words(child)
+            elif child.dep_ in ("nsubjpass", "dobj"):
+                patient |= _name_words(child)
+            elif child.dep_ == "prep":  # "invested in OpenAI": the one it is done to, behind a preposition
+                for noun in (g for g in child.children if g.dep_ == "pobj"):
+                    patient |= _name_words(noun)
+            elif child.dep_ == "agent":  # "by the Commission"
+                for noun in (g for g in child.children if g.dep_ == "pobj"):
+                    agent |= _name_words(noun)
+        if not agent and verb.dep_ in ("advcl", "xcomp", "conj"):  # "Musk sued OpenAI, accusing it": Musk accuses
+            agent = {t.lower_ for c in verb.head.children if c.dep_ == "nsubj" for t in c.subtree if t.pos_ == "PROPN"}
+        if agent and patient:
+            roles[verb.lemma_.lower()] = (agent, patient)
+    return roles
+
+
+def _name_words(head) -> set[str]:
+    """The proper-noun words of the phrase a token heads ("the European Commission" -> european, commission)."""
+    return {t.lower_ for t in head.subtree if t.pos_ == "PROPN" and t.ent_type_ not in ("DATE", "TIME")}
+
+
+def _span_text(doc, words: set[str]) -> str:
+    return " ".join(t.text for t in doc if t.lower_ in words) or ", ".join(sorted(words))
 
 
 def _kind(m: Mention, doc) -> str:
