@@ -53,3 +53,32 @@ def test_filters_apply_and_bad_input_is_one_line(seeded):
     empty = _run("check", "   ", "--index", "idx", cwd=seeded)
     assert empty.returncode == 2 and "the question is empty" in empty.stderr
     assert len(empty.stderr.strip().splitlines()) == 1
+
+
+def test_ask_tells_contradicted_sentences_from_unsupported_ones(monkeypatch, capsys):
+    """`newsdesk ask` under a written answer: a sentence a passage contradicts is counted as such, apart from
+    the ones nothing backs."""
+    import argparse
+
+    import qa.answer
+    import qa.answer.factory
+    import qa.retrieve.retriever
+    from qa.answer.records import Answer, Claim
+    from qa.config import Config
+    from ui.commands import ask_command
+
+    claims = (Claim("It cost $20 billion. [contradicted]", (1,), (1,), False, 0.0, False, verdict="contradicted"),
+              Claim("It was cheap. [unsupported]", (), (), False, 0.0, False, verdict="unsupported"),
+              Claim("It was announced. [1]", (1,), (1,), True, 1.0, True))
+    answer = Answer("q", "It cost $20 billion. [contradicted] It was cheap. [unsupported] It was announced. [1]",
+                    (), False, (), "q", 0.0, "generative", None, claims)
+    monkeypatch.setattr(qa.retrieve.retriever.Retriever, "open", staticmethod(lambda *a, **k: argparse.Namespace(encoder=None)))
+    monkeypatch.setattr(qa.answer.factory, "make_answerer", lambda *a: None)
+    monkeypatch.setattr(qa.answer.factory, "check_answerer", lambda *a: None)
+    monkeypatch.setattr(qa.answer, "ask", lambda *a, **k: answer)
+    args = argparse.Namespace(question="How much did it cost?", outlet=[], topic=[], since=None, until=None,
+                              answerer=None, k=None, json=False)
+    assert ask_command(args, Config()) == 0
+    out = capsys.readouterr().out
+    assert "1 sentence marked [contradicted]: a retrieved passage says otherwise" in out
+    assert "1 sentence marked [unsupported]: no retrieved passage backs it" in out

@@ -94,8 +94,13 @@ def ask_command(args: argparse.Namespace, config: Config) -> int:
                                          "Widen or drop --outlet, --topic, --since or --until, then ask again.")))
         return 0
     print(terminal_safe(" ".join(answer.text.split())))  # a hard-wrapped quote keeps its line break: shown as a space
-    if answer.unsupported:
-        print(f"\n{answer.unsupported} sentence{'s' if answer.unsupported > 1 else ''} marked [unsupported]: "
+    contradicted = sum(c.verdict == "contradicted" for c in answer.claims)
+    if contradicted:
+        print(f"\n{contradicted} sentence{'s' if contradicted > 1 else ''} marked [contradicted]: a retrieved passage "
+              "says otherwise (its quote is the citation); do not rely on it.")
+    if answer.unsupported - contradicted:
+        unbacked = answer.unsupported - contradicted
+        print(f"\n{unbacked} sentence{'s' if unbacked > 1 else ''} marked [unsupported]: "
               "no retrieved passage backs it; check before relying on it.")
     if answer.abstained:
         print("\nClosest passages:" if answer.hits else "\nNo passages found (is the index empty, or the filter too narrow?).")

@@ -24,6 +24,7 @@ from index.document import Filters
 from qa.answer import Answer, Answerer, History
 from qa.answer.ask import retrieve
 from qa.answer.factory import make_answerer
+from qa.check.nlp import pipeline
 from qa.config import Config
 from qa.retrieve.retriever import Retriever
 from ui import examples
@@ -52,8 +53,10 @@ class Desk:
         self._examples: tuple[object, list[str]] = (None, [])
 
     def warm_up(self) -> None:
-        """Load the embedding model now, so the first question is not the one that waits for it."""
+        """Load the embedding model and the claim checker's language pipeline (about 2 s) now, so the first
+        question is not the one that waits for them."""
         self.retriever.encoder.encode_query("warm up")
+        pipeline()
 
     @property
     def index_path(self) -> Path:
