@@ -55,6 +55,11 @@ def test_a_quote_across_a_hard_wrapped_line_reads_as_one_line():
     assert "that will employ 1,200 people." in html and "\n" not in html
 
 
+def test_the_direct_answer_stands_on_a_line_of_its_own():
+    html = render.answer_html("OpenAI [1]\n\nSora, a model developed by OpenAI, was\nshown on Thursday. [1]", turn=1)
+    assert '[1]</a><br>Sora, a model developed by OpenAI, was shown on Thursday.' in html
+
+
 def test_filters_that_exclude_everything_are_named_in_chat_and_sources_alike():
     summary = CorpusSummary(5, 14, 4, "2024-02-21", "2024-03-07", None, ("Outlet <b>",), ())
     note = render.filters_note(Filters(outlets=("Outlet <b>",), date_from="2030-01-01"), summary)

@@ -10,6 +10,7 @@ from qa.answer import ask, verify
 from qa.retrieve.conversation import resolve
 from qa.answer.extractive import ExtractiveAnswerer
 from qa.answer.lead import kind
+from qa.answer.records import PARAGRAPH, paragraphs
 from tests.test_answer import BAIDU, FixedRetriever, documents_of, final, hit, query
 
 SORA = ("China's AI industry expects a boom from Sora, a text-to-video model developed by research company "
@@ -31,6 +32,12 @@ def answerer(fake_encoder):
     ("Does the TechCrunch article and the Verge article both report layoffs?", "yesno"),
     ("Between the Wired report and the Verge report, was there a change in tone?", "yesno"),
     ("What is Baidu doing in AI?", "open"),
+    ("Can you tell me who developed Sora?", "who"),  # a polite form asks what it wraps
+    ("Do you know which company Microsoft acquired?", "which"),
+    ("Could you tell me when the trial started?", "when"),
+    ("Can you tell me how many people were laid off?", "count"),
+    ("Do you know if Sora came from OpenAI?", "yesno"),
+    ("Can Sora make videos?", "yesno"),
 ])
 def test_question_kinds(question, expected):
     assert kind(question) == expected
@@ -39,7 +46,8 @@ def test_question_kinds(question, expected):
 def test_a_who_question_leads_with_the_answering_phrase_from_a_cited_passage(answerer):
     hits = [hit(SORA, "doc-s"), hit(SORA_2, "doc-t", 2)]
     pieces, answer = final(answerer.stream(query("Who developed the text-to-video model Sora?"), hits))
-    assert answer.text.startswith("OpenAI [") and pieces[0] == answer.text.split("\n")[0] + "\n"
+    assert answer.text.startswith("OpenAI [") and pieces[0] == answer.text.split(PARAGRAPH)[0] + PARAGRAPH
+    assert paragraphs(answer.text)[0] == f"OpenAI [{answer.text[len('OpenAI ['):].split(']')[0]}]"  # a line of its own
     n = int(answer.text[len("OpenAI ["):].split("]")[0])
     assert "OpenAI" in answer.citations[n - 1].passage and verify(answer, documents_of(hits)) == []
 

@@ -24,10 +24,10 @@ def test_questions_are_cut_into_their_statements_with_the_outlet_each_names():
 
 def test_yes_only_when_every_statement_is_supported_and_no_when_one_is_contradicted():
     yes = settle(query("Was Sora developed by OpenAI?"), HITS)
-    assert yes.text == ("Yes: the articles back it.\nExample News: Sora is a text-to-video model developed by OpenAI, "
+    assert yes.text == ("Yes: the articles back it.\n\nExample News: Sora is a text-to-video model developed by OpenAI, "
                         "the creator of ChatGPT, experts said. [1]")
     no = settle(query("Is it true that Sora was developed by Google?"), HITS)
-    assert no.text.startswith("No: the passage says OpenAI, not Google.\n")
+    assert no.text.startswith("No: the passage says OpenAI, not Google.\n\n")
     assert no.citations[0].quotes[0].contradicts
     for answer in (yes, no):
         assert verify(answer, documents_of(HITS)) == [] and not answer.abstained

@@ -13,6 +13,7 @@ import sys
 from dataclasses import asdict
 
 from index.errors import NewsdeskError
+from qa.answer.records import paragraphs
 from qa.config import Config
 from ui.terminal import one_line, terminal_safe
 
@@ -93,7 +94,8 @@ def ask_command(args: argparse.Namespace, config: Config) -> int:
         print(terminal_safe(filters_note(filters, Desk(retriever, config).summary(),  # the web chat's words
                                          "Widen or drop --outlet, --topic, --since or --until, then ask again.")))
         return 0
-    print(terminal_safe(" ".join(answer.text.split())))  # a hard-wrapped quote keeps its line break: shown as a space
+    for part in paragraphs(answer.text):  # the direct answer on a line of its own; a quote's hard wrap is a space
+        print(terminal_safe(part))
     contradicted = sum(c.verdict == "contradicted" for c in answer.claims)
     if contradicted:
         print(f"\n{contradicted} sentence{'s' if contradicted > 1 else ''} marked [contradicted]: a retrieved passage "

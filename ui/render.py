@@ -13,6 +13,7 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
+from qa.answer.records import paragraphs
 from index.document import Filters
 from qa.retrieve.records import Hit
 from ui.desk import CorpusSummary
@@ -22,7 +23,6 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _FLAG = re.compile(r"\[(contradicted|unsupported)\]")  # grounding's verdict on a claim of a written answer
 _FLAG_TITLE = {"contradicted": "a cited passage says otherwise: its quote is marked in red under Sources",
                "unsupported": "no passage backs this claim"}
-_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
 def e(value: object) -> str:
@@ -42,13 +42,14 @@ def card_id(turn: int, n: int) -> str:
 
 
 def answer_html(text: str, turn: int, abstained: bool = False, note: str = "") -> str:
-    """The answer (or the part streamed so far), escaped, each [n] a link to its card. A quote may hold a
-    line break of its article's hard-wrapped text; on screen it is a space. `note`, when given, says why
+    """The answer (or the part streamed so far), escaped, each [n] a link to its card; its parts (the direct
+    answer, a notice, the quotes) each on a line of their own. A quote may hold a line break of its article's
+    hard-wrapped text; on screen it is a space. `note`, when given, says why
     nothing was found (the filters) and takes the place of the abstain text."""
     if note:
         return f'<div class="nd-answer nd-filtered">{e(note)}</div>'
     body = _MARKER.sub(lambda m: f'<a class="nd-cite" href="#{card_id(turn, int(m.group(1)))}">[{m.group(1)}]</a>',
-                       e(_LINE_BREAK.sub(" ", text)))
+                       "<br>".join(e(part) for part in paragraphs(text)))
     body = _FLAG.sub(lambda m: f'<span class="nd-flag nd-{m.group(1)}" title="{_FLAG_TITLE[m.group(1)]}">'
                                f'{m.group(1)}</span>', body)
     if abstained:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from qa.answer.records import PARAGRAPH
 from qa.retrieve.terms import STOPWORDS, words
 
 _AUX = r"(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would|should)"
@@ -24,6 +25,9 @@ _YESNO = re.compile(rf"^\s*(?:{_LEADING}[^?]*?,\s*)?{_AUX}\b", re.IGNORECASE)  #
 _WHO = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:who|whom|which (?:individual|person|player|executive|founder|ceo|"
                   r"author|artist|singer|actor|politician))\b|\bwho\b[^?]*\?\s*$", re.IGNORECASE)
 _WHEN = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:when|(?:in )?what (?:year|month|date|day))\b", re.IGNORECASE)
+_POLITE = re.compile(r"^\s*(?:please,?\s+)?(?:(?:can|could|would|will) you (?:please )?(?:tell|show|let) me(?: know)?|"
+                     r"do you (?:happen to )?know|(?:please )?tell me|i (?:want|would like|'d like) to know),?\s+",
+                     re.IGNORECASE)
 _COUNT = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 _WHICH = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:which|what (?:is the name of the |)(?:company|organization|organisation|"
                     r"firm|entity|country|city|team|platform|product|model|brand|service|group|institution|"
@@ -43,7 +47,13 @@ _NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|de|and|&|for|the|von|van)\s+)?{
 
 
 def kind(question: str) -> str:
-    """"yesno", "who", "when", "count", "which" or "open" (any other question: no short phrase)."""
+    """"yesno", "who", "when", "count", "which" or "open" (any other question: no short phrase). A polite form
+    is read as the question it wraps: "Can you tell me who ..." asks who, "Do you know if ..." yes or no."""
+    wrapped = _POLITE.match(question)
+    if wrapped:
+        question = question[wrapped.end():]
+        if re.match(r"(?:if|whether)\b", question, re.IGNORECASE):
+            return "yesno"
     if _YESNO.match(question):
         return "yesno"
     for name, pattern in (("count", _COUNT), ("when", _WHEN), ("who", _WHO), ("which", _WHICH)):
@@ -141,7 +151,7 @@ def lead_line(question: str, question_kind: str, ordered: list, ranked: list) ->
     questions, a plain word that quotes cannot say yes or no, or nothing. `ordered` are the quoted
     sentences with their citation numbers, `ranked` every candidate with its score, best first."""
     if question_kind == "yesno":
-        return "The quotes cannot settle yes or no; here is what each source says.\n"
+        return "The quotes cannot settle yes or no; here is what each source says." + PARAGRAPH
     shown = [s for s, _ in ordered]
     scores = {s.doc_span: score for s, score in ranked}
     voters = shown + [s for s, _ in ranked[:VOTERS] if s.doc_span not in {x.doc_span for x in shown}]
@@ -150,7 +160,7 @@ def lead_line(question: str, question_kind: str, ordered: list, ranked: list) ->
     if found is None:
         return ""
     i, start, end = found
-    return f"{shown[i].text[start:end]} [{ordered[i][1]}]\n"
+    return f"{shown[i].text[start:end]} [{ordered[i][1]}]" + PARAGRAPH  # the direct answer: a paragraph of its own
 
 
 def named_outlets(question: str, outlets: Sequence[str]) -> list[str]:

@@ -18,6 +18,13 @@ from qa.retrieve.conversation import Query
 from qa.retrieve.records import Hit
 
 ABSTAIN_TEXT = "The indexed articles don't answer this."
+PARAGRAPH = "\n\n"  # between an answer's parts (the direct answer, a notice, the quotes); a single line break is
+#                    a quote's own hard wrap, shown as a space
+
+
+def paragraphs(text: str) -> list[str]:
+    """An answer's parts as a reader sees them: split at blank lines, each on one line."""
+    return [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", text) if part.strip()]
 History = Iterable[Mapping[str, Any]]  # chat messages: {"role": "user" | "assistant", "content": ...}
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from qa.retrieve.conversation import Query
-from qa.answer.records import Answer, Citation, Quote
+from qa.answer.records import PARAGRAPH, Answer, Citation, Quote
 from qa.check import Checker, ClaimCheck, as_passage
 from qa.retrieve.records import Hit
 
@@ -106,4 +106,4 @@ def _answer(query: Query, hits: Sequence[Hit], head: str, decided: list[tuple[Cl
                                tuple(Quote(h.text[a:b], h.start + a, h.start + b, against)
                                      for (a, b), against in sorted(spans[p].items())), round(h.score, 4))
                       for p, n in number.items() for h in (hits[p],))
-    return Answer(query.asked, "\n".join(lines), citations, False, tuple(hits), query.text, 1.0)
+    return Answer(query.asked, PARAGRAPH.join(lines), citations, False, tuple(hits), query.text, 1.0)
