@@ -77,12 +77,13 @@ class LocalEngines:
 
     def apply(self, removed: Sequence[int], batch: Batch, vectors: dict[int, np.ndarray], generation: int) -> None:
         ids = [i for _, chunks in batch for i, _ in chunks]
+        gone = list(removed) + ids  # removing before adding keeps ids unique even if a chunk reappears
         vecs = self.vectors()
-        vecs.remove(list(removed) + ids)  # removing before adding keeps ids unique even if a chunk reappears
+        vecs.remove(gone)
         if ids:
             vecs.add(np.asarray(ids, dtype=np.int64), np.stack([vectors[i] for i in ids]))
         keywords = self.keywords(write=True)
-        keywords.update(list(removed) + ids, batch)
+        keywords.update(gone, batch)
         keywords.commit(generation)
 
     def save(self, changed: bool = True) -> None:

@@ -22,7 +22,6 @@ damage: following "rebuild it" for a full disk would only make things worse.
 """
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import time
@@ -40,8 +39,6 @@ from index.storage.folder import write_lock  # noqa: F401  (re-exported: where w
 from index.storage.store import DB_NAME, FORMAT_VERSION, Store
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-log = logging.getLogger("newsdesk.index")
 
 
 class IndexDir:

@@ -76,17 +76,10 @@ class Store(StoreReads):
         temporary database, which shadows the store's."""
         if self.read_only:
             self._db.execute(KEYWORD_SCHEMA.replace("IF NOT EXISTS chunks_fts", "IF NOT EXISTS temp.chunks_fts"))
-            self._db.execute("BEGIN")
-            try:
-                self._fill_fts5()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-            return
         with self.transaction(bump=False):
             self._fill_fts5()
-            self.set_meta(fts5="on")
+            if not self.read_only:
+                self.set_meta(fts5="on")
 
     def _fill_fts5(self) -> None:
         self.keywords = KeywordIndex(self._db)
@@ -120,22 +113,18 @@ class Store(StoreReads):
     @contextmanager
     def transaction(self, bump: bool = True) -> Iterator[None]:
         """One atomic write batch; it bumps the generation the derived indexes are checked against unless
-        `bump` is False (a change of format or of the FTS5 table, which no derived index reflects)."""
-        self._db.execute("BEGIN IMMEDIATE")
+        `bump` is False (a change of format or of the FTS5 table, which no derived index reflects). On a
+        read-only store only the connection's temporary tables can be written: a deferred BEGIN."""
+        self._db.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
         try:
             yield
             if bump:
                 self.set_meta(generation=int(self.meta().get("generation", "0")) + 1)
             self._db.execute("COMMIT")
         except BaseException:
-            self._rollback()
+            if self._db.in_transaction:  # a full disk makes SQLite roll back by itself: its error is the one to hear
+                self._db.execute("ROLLBACK")
             raise
-
-    def _rollback(self) -> None:
-        """Undo a failed transaction, if SQLite has not already (a full disk makes it roll back by itself): the
-        original error is what the user must hear, not "cannot rollback"."""
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
 
     # -- writes (inside `transaction`) ------------------------------------------------
     def put_file(self, path: str, root: str, sha256: str) -> None:
