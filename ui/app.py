@@ -32,6 +32,7 @@ from ui import render  # noqa: E402
 from index.ingest.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES  # noqa: E402
 from ui.desk import CorpusSummary, Desk  # noqa: E402
 from ui.guard import LoginGuard  # noqa: E402
+from ui.openai_api import ChatApi  # noqa: E402
 from ui.stream import paced  # noqa: E402
 
 log = logging.getLogger("newsdesk.ui")
@@ -208,7 +209,8 @@ def build(desk: Desk) -> gr.Blocks:
 def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
            password: str | None = None, queue_max: int = QUEUE_MAX,
            ready: Callable[[str], None] | None = None) -> tuple[gr.Blocks, str]:
-    """Serve `desk`; with `block=False` return at once (tests): the app (`.close()` stops it) and its url.
+    """Serve `desk` (the chat, and the OpenAI chat API under /v1); with `block=False` return at once
+    (tests): the app (`.close()` stops it) and its url.
 
     `password`: when given, a login page asks for it (any user name); `queue_max` bounds
     the questions waiting for an answer (memory stays flat under a flood, at the price of
@@ -224,7 +226,8 @@ def launch(desk: Desk, host: str = "127.0.0.1", port: int = 7860, block: bool = 
         ssr_mode=False, mcp_server=False, show_error=False, quiet=True, enable_monitoring=False, pwa=False,
         state_session_capacity=SESSIONS_KEPT,
         auth=_password_check(password) if password else None,
-        app_kwargs={"openapi_url": None, "docs_url": None, "redoc_url": None, "middleware": [Middleware(LoginGuard)]},
+        app_kwargs={"openapi_url": None, "docs_url": None, "redoc_url": None, "middleware": [Middleware(LoginGuard)],
+                    "routes": ChatApi(desk, CONCURRENT_ANSWERS, queue_max).routes()},  # /v1: the OpenAI chat API
         auth_message="This newsdesk is protected: any user name, and its password." if password else None)
     if block:
         if ready:
@@ -257,6 +260,8 @@ def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: i
     def ready(url: str) -> None:
         print(f"newsdesk: serving {retriever.index.path} on {url.rstrip('/')} (Ctrl+C stops)"
               + ("; a password is required" if password else ""), flush=True)
+        print(f"newsdesk: OpenAI chat API at {url.rstrip('/')}/v1 (model \"newsdesk\""
+              + ("; the password is its API key)" if password else ")"), flush=True)
 
     if not password and host not in ("127.0.0.1", "localhost", "::1"):
         print(f"newsdesk: warning: anyone who can reach {host}:{port} can read the articles and add files; "

@@ -62,12 +62,13 @@ class Desk:
     def index_path(self) -> Path:
         return self.retriever.index.path
 
-    def ask_stream(self, question: str, history: History | None = None,
-                   filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Answer text pieces, then the `Answer` (see `qa.answer.ask_stream`)."""
+    def ask_stream(self, question: str, history: History | None = None, filters: Filters | None = None,
+                   answerer: Answerer | None = None) -> Iterator[str | Answer]:
+        """Answer text pieces, then the `Answer` (see `qa.answer.ask_stream`); `answerer` replaces the
+        config's for this question (the API's models name one)."""
         with self._lock:  # only retrieval reads the shared index; a model's answer must not hold up other chats
             query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k)
-        yield from self.answerer.stream(query, hits, history)
+        yield from (answerer or self.answerer).stream(query, hits, history)
 
     def summary(self) -> CorpusSummary:
         with self._lock:
