@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from index.document import Filters
-from qa.check.search import check_in_index
+from qa.check.search import FactCheck, check_in_index
 from qa.config import Config
 
 _SAYS = {"supported": "Supported", "contradicted": "Contradicted", "unsupported": "Not settled by the articles"}
@@ -25,6 +25,11 @@ def check_lines(claim: str, config: Config, filters: Filters | None, k: int | No
     result = check_in_index(claim, retriever, filters, k if k is not None else config.top_k)
     if as_json:
         return [json.dumps(result.to_dict(), ensure_ascii=False)]
+    return result_lines(result)
+
+
+def result_lines(result: FactCheck) -> list[str]:
+    """A check as lines for a person: the verdict and its reason, the quotes with their [n], the citations."""
     data = result.to_dict()
     lines = [f"{_SAYS[data['verdict']]}: {data['reason']}"]
     if not result.hits:

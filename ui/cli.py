@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
     _answerer_arg(p)
     p.set_defaults(run=commands.serve_command)
 
+    p = sub.add_parser("mcp", help="serve search, ask and check_claim to an MCP host (Claude Desktop, ...) over stdio",
+                       description="Serve the Model Context Protocol on stdin/stdout for an MCP host: the tools "
+                       "search, ask and check_claim over the index. The host starts this command; see README.")
+    _index_arg(p)
+    _answerer_arg(p)
+    p.set_defaults(run=commands.mcp_command)
+
     from qa.config import MODES
 
     p = sub.add_parser("eval", help="measure retrieval on a golden file of questions (recall@k, MRR, nDCG)",

@@ -147,6 +147,19 @@ def serve_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def mcp_command(args: argparse.Namespace, config: Config) -> int:
+    from qa.answer.factory import check_answerer
+    from qa.retrieve.retriever import Retriever
+    from ui.desk import Desk
+
+    config = config.with_overrides(answerer=args.answerer)
+    check_answerer(config)
+    from ui.mcp_server import serve
+
+    serve(Desk(Retriever.open(config.index_dir, config), config))
+    return 0
+
+
 def _check_port_free(host: str, port: int) -> None:
     import socket
 

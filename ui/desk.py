@@ -25,7 +25,9 @@ from qa.answer import Answer, Answerer, History
 from qa.answer.ask import retrieve
 from qa.answer.factory import make_answerer
 from qa.check.nlp import pipeline
+from qa.check.search import FactCheck, check_in_index
 from qa.config import Config
+from qa.retrieve.records import Hit
 from qa.retrieve.retriever import Retriever
 from ui import examples
 
@@ -69,6 +71,16 @@ class Desk:
         with self._lock:  # only retrieval reads the shared index; a model's answer must not hold up other chats
             query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k)
         yield from (answerer or self.answerer).stream(query, hits, history)
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        """The passages for `question` (`k`: the config's top_k unless given), as `newsdesk search` finds them."""
+        with self._lock:
+            return self.retriever.search(question, k=k or self.config.top_k, filters=filters)
+
+    def check(self, claim: str, k: int | None = None, filters: Filters | None = None) -> FactCheck:
+        """`claim` checked against the passages found for it, as `newsdesk check` does."""
+        with self._lock:
+            return check_in_index(claim, self.retriever, filters, k or self.config.top_k)
 
     def summary(self) -> CorpusSummary:
         with self._lock:
