@@ -5,6 +5,7 @@ real Gradio app on a free loopback port (the fake encoder); tests/test_openai_ap
 from __future__ import annotations
 
 import contextlib
+import json
 
 import pytest
 
@@ -114,3 +115,43 @@ def test_a_full_queue_refuses_api_questions_at_once_in_openais_shape(index_dir):
         encoder.gate.set()
         app.close()
         desk.retriever.close()
+
+
+def test_a_generative_answer_is_streamed_once_grounded_within_the_asked_max_tokens(index_dir):  # noqa: F811
+    """The models with an `llm:` block, and a model's raw tokens never reaching the client before grounding
+    (a scripted OpenAI-compatible model server, tests/llm_stub.py; the real one is tests/test_llm_server.py)."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from index.storage.layout import IndexDir
+    from qa.config import Config
+    from qa.config.blocks import LLMSettings
+    from qa.retrieve.retriever import Retriever
+    from tests.fakes import HashingEncoder
+    from tests.llm_stub import Reply, Stub
+    from ui.desk import Desk
+    from ui.openai_api import ChatApi
+
+    said = "The rail strike ended on Tuesday [1]."
+    ask = {"model": "newsdesk-generative", "messages": [{"role": "user", "content": "When did the rail strike end?"}]}
+    with Stub([Reply(["The rail strike ", "ended on Tuesday [1]."])] * 2) as stub:
+        config = Config(llm=LLMSettings(base_url=stub.base_url, model="stub", max_tokens=300))
+        desk = Desk(Retriever(IndexDir.open(index_dir), HashingEncoder()), config)
+        with TestClient(Starlette(routes=ChatApi(desk, 2, 4).routes())) as http:
+            models = [m["id"] for m in http.get("/v1/models").json()["data"]]
+            whole = http.post("/v1/chat/completions", json=ask | {"max_tokens": 50}).json()
+            with http.stream("POST", "/v1/chat/completions", json=ask | {"stream": True, "max_tokens": 9000}) as s:
+                events = [line[6:] for line in s.iter_lines() if line.startswith("data: ")]
+            refused = http.post("/v1/chat/completions", json=ask | {"max_tokens": "lots"})
+        desk.retriever.close()
+    assert models == ["newsdesk", "newsdesk-extractive", "newsdesk-generative"]
+    assert [r["body"]["max_tokens"] for r in stub.requests] == [50, 300]  # a request may lower it, never raise it
+    message = whole["choices"][0]["message"]
+    assert message["content"].startswith(said + "\n\nSources:\n- [1] ") and message["citations"][0]["title"] == "Rail strike ends"
+    assert whole["newsdesk"]["answerer"] == "generative"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert events[-1] == "[DONE]" and chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    texts = [c["choices"][0]["delta"].get("content") for c in chunks[1:] if c["choices"][0]["delta"].get("content")]
+    assert texts == [message["content"]], "the grounded answer in one piece, not the model's raw tokens"
+    assert chunks[-1]["citations"] == message["citations"] and chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert refused.status_code == 400 and "max_tokens is 'lots'" in refused.json()["error"]["message"]
