@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from index.document import Filters
+from index.errors import QueryError
 from qa.answer import Answer
 from qa.retrieve.conversation import message_text
 from qa.retrieve.filters import parse_filters
@@ -128,4 +129,7 @@ def request_filters(value: Any) -> Filters | None:
     for key in ("since", "until"):
         if value.get(key) is not None and not isinstance(value[key], str):
             raise ApiError(400, f"newsdesk.{key} is {value[key]!r}; write it as \"YYYY-MM-DD\"", param=f"newsdesk.{key}")
-    return parse_filters(names["outlets"], names["topics"], value.get("since"), value.get("until")) or None
+    try:
+        return parse_filters(names["outlets"], names["topics"], value.get("since"), value.get("until")) or None
+    except QueryError as exc:
+        raise ApiError(400, str(exc), param="newsdesk") from None
