@@ -30,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     config = None
     try:
-        config = load_config(args.config).with_overrides(index_dir=getattr(args, "index", None))
+        config = load_config(args.config).with_overrides(index_dir=getattr(args, "index", None),
+                                                         now=getattr(args, "now", None))
         return args.run(args, config)
     except NewsdeskError as exc:
         print(f"newsdesk: error: {terminal_safe(str(exc))}", file=sys.stderr)
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per passage")
+    _now_arg(p)
     p.set_defaults(run=commands.search_command)
 
     p = sub.add_parser("ask", help="answer a question with sentences quoted from the articles, cited [n]",
@@ -94,7 +96,20 @@ def _parser() -> argparse.ArgumentParser:
     _filter_args(p)
     p.add_argument("--json", action="store_true", help="the answer, its citations and passages as one JSON object")
     _answerer_arg(p)
+    _now_arg(p)
     p.set_defaults(run=commands.ask_command)
+
+    p = sub.add_parser("timeline", help="a dated list of what happened, oldest first, each line quoted and cited",
+                       description="Find the articles about QUERY (a subject such as \"Sam Bankman-Fried\" or a question "
+                       "such as \"How did the FTX trial unfold?\") and print one line per event: its date, the sentence "
+                       "that tells it, quoted, and its source. Copies of one event become one line.")
+    p.add_argument("query", help="a subject or a question, in quotes")
+    p.add_argument("-k", type=_k, default=None, help="articles to search, 1 to 100 (default: 40)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per event (date, text, url, doc_id, outlet, ...)")
+    _now_arg(p)
+    p.set_defaults(run=commands.timeline_command)
 
     p = sub.add_parser("check", help="fact-check a sentence against the articles: supported, contradicted or not",
                        description="Retrieve passages for CLAIM (filters as for ask), check its numbers, dates, names, "
@@ -113,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=7860, help="port, 1 to 65535 (default: 7860)")
     _answerer_arg(p)
+    _now_arg(p)
     p.set_defaults(run=commands.serve_command)
 
     p = sub.add_parser("mcp", help="serve search, ask and check_claim to an MCP host (Claude Desktop, ...) over stdio",
@@ -141,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
                    "(Yes/No by the first word, others by containing the gold answer), abstentions, citation precision, "
                    "time to first text")
     _answerer_arg(p)
+    _now_arg(p)
     p.add_argument("--limit", type=_count, default=None, metavar="N",
                    help="with --answers: N questions spread over the types (a fixed slice; a model answer takes seconds)")
     p.set_defaults(run=commands.eval_command)
@@ -186,6 +203,19 @@ def _answerer_arg(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--answerer", choices=ANSWERERS, help="extractive (quotes, the default) or generative (the model "
                    "of the llm: block in the config, on any OpenAI-compatible server)")
+
+
+def _now_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--now", type=_now, metavar="WHEN", help="the date \"latest\", \"yesterday\" and \"last week\" are read "
+                   "against: index (the newest article's date, the default), today, or YYYY-MM-DD")
+
+
+def _now(text: str) -> str:
+    from qa.config.plans import is_now
+
+    if not is_now(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not index, today or a date YYYY-MM-DD")
+    return text.strip()
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:

@@ -64,12 +64,21 @@ def search_command(args: argparse.Namespace, config: Config) -> int:
         for hit in hits:
             print(json.dumps(asdict(hit) | {"citation": hit.citation}, ensure_ascii=False))
         return 0
+    reading = retriever.read_time(question)
+    if reading.recency or reading.bounded:
+        print(f"({reading.describe()})\n")
     if not hits:
         print("No passages found (is the index empty, or the filter too narrow?).")
     for hit in hits:
         print(f"[{hit.rank}] {hit.score:.3f}  {one_line(hit.citation, 400)}")
         print(f"    {one_line(hit.text, 400)}\n")
     return 0
+
+
+def timeline_command(args: argparse.Namespace, config: Config) -> int:
+    from ui.timeline_command import run_timeline
+
+    return run_timeline(args, config)
 
 
 def ask_command(args: argparse.Namespace, config: Config) -> int:

@@ -22,7 +22,7 @@ from index.ingest.uploads import check_uploads, upload
 from index.storage.layout import IndexDir
 from index.document import Filters
 from qa.answer import Answer, Answerer, History
-from qa.answer.ask import retrieve
+from qa.answer.ask import answer_stream, retrieve
 from qa.answer.factory import make_answerer
 from qa.check.nlp import pipeline
 from qa.check.search import FactCheck, check_in_index
@@ -70,7 +70,7 @@ class Desk:
         config's for this question (the API's models name one)."""
         with self._lock:  # only retrieval reads the shared index; a model's answer must not hold up other chats
             query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k)
-        yield from (answerer or self.answerer).stream(query, hits, history)
+        yield from answer_stream(answerer or self.answerer, query, hits, history)
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The passages for `question` (`k`: the config's top_k unless given), as `newsdesk search` finds them."""

@@ -163,6 +163,18 @@ class StoreReads:
             "SELECT min(substr(published, 1, 10)), max(substr(published, 1, 10)) FROM documents").fetchone()
         return {"outlets": outlets, "topics": topics, "date_from": lo, "date_to": hi}
 
+    def newest_date(self) -> str | None:
+        """The newest publication date (YYYY-MM-DD) stored, or None when no document has one."""
+        return self._db.execute("SELECT max(substr(published, 1, 10)) FROM documents").fetchone()[0]
+
+    def newest_chunks(self, limit: int, filters: Filters | None = None) -> list[tuple[int, str]]:
+        """(chunk_id, doc_id) of the first passage of the `limit` newest dated documents inside `filters`."""
+        where, args = filter_sql(filters) if filters else ([], [])
+        q = ("SELECT c.chunk_id, d.doc_id FROM documents d JOIN chunks c ON c.doc_id = d.doc_id AND c.ordinal = 0"
+             " WHERE " + " AND ".join(["d.published IS NOT NULL", *where]) +
+             " ORDER BY substr(d.published, 1, 10) DESC, d.doc_id LIMIT ?")
+        return [(int(c), d) for c, d in self._db.execute(q, [*args, limit])]
+
     def recent_openings(self, limit: int, chars: int = 10000) -> list[tuple[str, str | None, str]]:
         """(title, outlet, the first `chars` characters of the text) of the newest articles, undated ones last:
         what a UI reads its example questions from."""

@@ -6,12 +6,16 @@ composes the answer text with [n] markers.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Sequence
 
 from index.document import Filters
 from qa.retrieve.conversation import Query, resolve
 from qa.answer.factory import default_answerer
-from qa.answer.records import Answer, Answerer, History
+from qa.answer.digest import DIGEST_K, digest, time_note
+from qa.answer.records import PARAGRAPH, Answer, Answerer, History
+from qa.answer.timeline import TIMELINE_K, from_hits
+from qa.answer.timing import order_of_reports
 from qa.retrieve.retriever import Retriever, validate_question
 from qa.retrieve.records import Hit
 
@@ -37,7 +41,7 @@ def ask_stream(question: str, history: History | None = None, retriever: Retriev
     retriever = retriever or Retriever.open()
     answerer = answerer or default_answerer(retriever.encoder)
     query, hits, history = retrieve(question, history, retriever, filters, k)
-    yield from answerer.stream(query, hits, history)
+    yield from answer_stream(answerer, query, hits, history)
 
 
 def retrieve(question: str, history: History | None, retriever: Retriever, filters: Filters | None,
@@ -46,11 +50,44 @@ def retrieve(question: str, history: History | None, retriever: Retriever, filte
 
     The only half that reads the index: a server that shares one index between
     chats locks around this and lets the answerer (a model may take seconds) run unlocked.
+    A question about the articles themselves ("What is the latest news in these articles?") is
+    never read as a follow-up; a timeline question searches TIMELINE_K articles.
     """
     question = validate_question(question)
     history = list(history or ())  # read twice: for the standalone rewrite, and as context for a model
-    query = resolve(question, history, similarity=_name_similarity(retriever))
-    return query, retriever.search(query.text, k=k, filters=filters), history
+    own = retriever.read_time(question)
+    query = resolve(question, None if own and not own.subject else history, similarity=_name_similarity(retriever))
+    reading = own if query.text == question else retriever.read_time(query.text)
+    query = replace(query, time=reading)
+    depth = max(k, TIMELINE_K) if reading.timeline else max(k, DIGEST_K) if reading and not reading.subject else k
+    return query, retriever.search(query.text, k=depth, filters=filters), history
+
+
+def answer_stream(answerer: Answerer, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
+    """The second half of `ask`: `answerer`'s answer, or for a question about time the answer its reading
+    calls for: a timeline (qa.answer.timeline), the newest articles (qa.answer.digest), or the answerer's
+    answer opened by what the question was read as ("Newest first, as of 2023-12-25."); a question about the
+    order of two reports is answered from their dates (qa.answer.timing)."""
+    reading = query.time
+    if reading is not None and reading.timeline:
+        answer = from_hits(query.asked, reading.subject or query.text, hits).answer
+        yield from (answer.text, replace(answer, query=query.text))
+        return
+    if reading is not None and (reading.recency or reading.bounded) and not reading.subject:
+        answer = digest(query, hits)
+        yield from (answer.text, answer)
+        return
+    ordered = order_of_reports(query, hits)  # "Did A report X before B reported Y?": their dates settle it
+    if ordered is not None:
+        yield from (ordered.text, ordered)
+        return
+    note = time_note(reading)
+    if note:
+        yield note + PARAGRAPH
+    for piece in answerer.stream(query, hits, history):
+        if isinstance(piece, Answer) and note:
+            piece = replace(piece, text=note + PARAGRAPH + piece.text)
+        yield piece
 
 
 def _name_similarity(retriever: Retriever):

@@ -96,12 +96,14 @@ class ExtractiveAnswerer:
             picked = each_outlet(query.text, picked, ranked)
         citations, ordered = _cite(picked)
         pieces = [lead_line(query.text, question_kind, ordered, ranked)]
-        outlets_named = question_kind == "yesno"
+        # Where the source matters (a yes/no about reports, a question about time) each source is named
+        # with its date before its first quote: "TechCrunch (2023-11-02): ...".
+        sourced = question_kind == "yesno" or bool(query.time)
         labelled: set[int] = set()
         for sentence, n in ordered:
-            label = ""
-            if outlets_named and n not in labelled and sentence.hit.outlet:
-                label = f"{sentence.hit.outlet}: "
+            label, hit = "", sentence.hit
+            if sourced and n not in labelled and (hit.outlet or hit.date):
+                label = f"{hit.outlet} ({hit.date}): " if hit.outlet and hit.date else f"{hit.outlet or hit.date}: "
                 labelled.add(n)
             pieces.append(("" if not "".join(pieces) or pieces[-1].endswith("\n") else " ")
                           + f"{label}{sentence.text} [{n}]")

@@ -93,6 +93,8 @@ class Config:
                    and the keyword index in the index folder) or "milvus" (one Milvus collection, which any
                    number of servers share; documents and text stay in the store). Switching fills the
                    collection from the stored vectors, no re-embedding (docs/SCALING.md, "Milvus backend").
+    now:           the date "the latest", "yesterday" and "last week" are read against: "index" (the newest
+                   article's date: an archive's latest is its newest article), "today", or YYYY-MM-DD.
     milvus:        the collection of backend: milvus (`index.engines.milvus.rows.MilvusTarget`): uri, collection,
                    token or user and password, vector_index; $NEWSDESK_MILVUS_URI, _COLLECTION, _TOKEN, _USER
                    and _PASSWORD override them (keep credentials out of files).
@@ -121,6 +123,7 @@ class Config:
     llm: LLMSettings = LLMSettings()
     backend: str = "local"
     milvus: MilvusTarget = MilvusTarget()
+    now: str = RankPlan().now
 
     def encoder(self, cls: type[Encoder] = Encoder) -> Encoder:
         """The embedding model these settings describe (it loads on first use); `cls` may be a subclass."""
@@ -133,7 +136,7 @@ class Config:
         cues = {} if self.news_cues else {"outlet_boost": 0.0, "date_boost": 0.0, "month_boost": 0.0,
                                           "outlet_aspects": False}
         return RankPlan(mode=self.search_mode, dense_weight=self.dense_weight, per_article=self.per_article,
-                        clause_weight=self.clause_weight, keyword_engine=self.keyword_engine, **cues)
+                        clause_weight=self.clause_weight, keyword_engine=self.keyword_engine, now=str(self.now), **cues)
 
     def milvus_target(self) -> MilvusTarget | None:
         """The Milvus collection of backend: milvus, the environment's values over the file's; None: local."""

@@ -4,6 +4,7 @@ Part of the config (qa.config builds one from a `Config`); it imports nothing of
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from index.errors import ConfigError
@@ -42,6 +43,9 @@ class RankPlan:
     outlet_aspects: when the question names two or more outlets, treat each as a part to cover,
                    so the best article of every named outlet gets a place.
     keyword_engine: "tantivy" or "fts5" (see Config), or None for the one the index was written with.
+    now:           the date "latest", "yesterday", "this week" and dates without a year are read against:
+                   "index" (the newest publication date in the index: an archive's latest is its newest
+                   article), "today" (the clock) or a date YYYY-MM-DD.
     """
 
     mode: str = "hybrid"
@@ -57,6 +61,7 @@ class RankPlan:
     clause_candidates: int = 100
     outlet_aspects: bool = True
     keyword_engine: str | None = None
+    now: str = "index"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -65,6 +70,18 @@ class RankPlan:
             raise ConfigError(f"dense_weight {self.dense_weight} is outside 0..1", "use a share such as 0.3")
         if not 0.0 <= self.clause_weight <= 1.0:
             raise ConfigError(f"clause_weight {self.clause_weight} is outside 0..1", "use a share such as 0.65")
+        if not is_now(self.now):
+            raise ConfigError(f"now: {self.now!r} is not index, today or a date", "use now: index, now: today or now: 2023-12-25")
         if self.candidates < 1 or self.per_article < 1:
             raise ConfigError(f"candidates={self.candidates} and per_article={self.per_article} must be at least 1",
                               "use candidates: 300, per_article: 1")
+
+
+def is_now(value: object) -> bool:
+    """Whether `value` is a valid `now`: "index", "today" or an ISO date YYYY-MM-DD."""
+    if value in ("index", "today"):
+        return True
+    try:
+        return isinstance(value, str) and len(value) == 10 and dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from qa.retrieve.terms import STOPWORDS, content_terms
+from qa.retrieve.when import TimeReading
 
 _LEAD_IN = re.compile(
     r"^\s*(?:(?:and|but|also|ok(?:ay)?)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|same\s+for|and)?\b[\s,:]*",
@@ -55,6 +56,7 @@ class Query:
     focus: tuple[str, ...]
     asked: str  # the question as the user typed it
     follow_up: bool = False
+    time: TimeReading | None = None  # what `text` says about time, once the retriever has read it
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ and joins each hit with its document's citation fields. It never writes to the i
 """
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import re
 from pathlib import Path
@@ -17,9 +18,11 @@ from index.errors import QueryError
 from index.storage.layout import IndexDir
 from index.document import Filters
 from qa.config import Config, RankPlan, load_config
-from qa.retrieve.cues import OutletMatcher, clauses, read_cues
+from qa.retrieve.cues import OutletMatcher, clauses, keywords, read_cues
 from qa.retrieve.records import Hit
-from qa.retrieve.hybrid import rank
+from qa.retrieve.hybrid import Ranked, rank
+from qa.retrieve.recency import POOL, newest_first
+from qa.retrieve.when import TimeReading, read_time
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
@@ -34,6 +37,7 @@ class Retriever:
         self.encoder = encoder
         self.plan = plan or RankPlan()
         self._outlets: tuple[int, OutletMatcher] | None = None
+        self._newest: tuple[int, str | None] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, config: Config | None = None) -> "Retriever":
@@ -55,16 +59,19 @@ class Retriever:
         if filters is not None and not isinstance(filters, Filters):
             raise QueryError(f"filters={filters!r} is not a Filters", "pass Filters(outlets=(...), date_from=...) or None")
         self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
+        reading = self.read_time(question)
+        filters = within(filters, reading)
         store = self.index.store
-        engines = self.index.engines  # local FAISS + tantivy/FTS5, or one Milvus collection: the same two sides
-        dense = None
-        if self.plan.mode != "keyword":
-            query = self.encoder.encode_query(question)
-            dense = lambda limit: engines.dense().search(query, limit, filters)  # noqa: E731
-        keyword = engines.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None
         matcher = self._outlet_matcher()
-        found = rank(question, k, self.plan, store, dense, read_cues(question, matcher), filters,
-                     clauses(question, matcher) if self.plan.clause_weight > 0 else (), keyword)
+        text = (reading.subject or question) if reading else question
+        if reading and not keywords(reading.subject):  # "What's new?": the articles themselves, newest first
+            found = [Ranked(c, d, 0.0) for c, d in store.newest_chunks(k, filters)]
+        else:
+            found = self._rank(text, max(k, POOL) if reading.recency else k, filters, matcher)
+            if reading.recency:
+                rows = store.chunks([r.chunk_id for r in found])
+                facts = {row.doc_id: (row.title, row.published and row.published[:10]) for row in rows.values()}
+                found = newest_first(found, text, facts, k)
         rows = store.chunks([r.chunk_id for r in found])
         hits = []
         for chunk_id, score in ((r.chunk_id, r.score) for r in found):
@@ -73,6 +80,33 @@ class Retriever:
                 hits.append(Hit(len(hits) + 1, score, chunk_id, row.doc_id, row.text, row.start, row.end, row.title,
                                 row.outlet, row.published, row.url, row.source, row.kind, row.topics))
         return hits
+
+    def read_time(self, question: str) -> TimeReading:
+        """What `question` says about time (qa.retrieve.when), relative words read against the plan's `now`:
+        by default the newest publication date in the index."""
+        matcher = self._outlet_matcher()
+        return read_time(question, self.now(), len(matcher.find(question)))
+
+    def now(self) -> str:
+        """The date "latest", "yesterday" and "this week" are read against (RankPlan.now)."""
+        if self.plan.now == "today":
+            return dt.date.today().isoformat()
+        if self.plan.now != "index":
+            return self.plan.now
+        generation = self.index.generation
+        if self._newest is None or self._newest[0] != generation:
+            self._newest = (generation, self.index.store.newest_date())
+        return self._newest[1] or dt.date.today().isoformat()
+
+    def _rank(self, text: str, k: int, filters: Filters | None, matcher: OutletMatcher) -> list[Ranked]:
+        engines = self.index.engines  # local FAISS + tantivy/FTS5, or one Milvus collection: the same two sides
+        dense = None
+        if self.plan.mode != "keyword":
+            query = self.encoder.encode_query(text)
+            dense = lambda limit: engines.dense().search(query, limit, filters)  # noqa: E731
+        keyword = engines.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None
+        return rank(text, k, self.plan, self.index.store, dense, read_cues(text, matcher), filters,
+                    clauses(text, matcher) if self.plan.clause_weight > 0 else (), keyword)
 
     def _outlet_matcher(self) -> OutletMatcher:
         """Matcher of the outlets stored now; rebuilt when an ingest has changed the index."""
@@ -83,6 +117,20 @@ class Retriever:
 
     def close(self) -> None:
         self.index.close()
+
+
+def within(filters: Filters | None, reading: TimeReading) -> Filters | None:
+    """The user's `filters` narrowed to the dates the question bounds ("before October 20, 2023")."""
+    if not reading.bounded:
+        return filters
+    base = filters or Filters()
+    since = max(d for d in (base.date_from, reading.since) if d) if base.date_from or reading.since else None
+    until = min(d for d in (base.date_to, reading.until) if d) if base.date_to or reading.until else None
+    if since and until and since > until:
+        raise QueryError(f"the question asks for articles {reading.describe().split(', ')[0]}, outside the dates set "
+                         f"({base.date_from or '...'} to {base.date_to or '...'})",
+                         "widen or clear the since/until dates, or ask about another time")
+    return Filters(base.outlets, base.topics, since, until)
 
 
 def validate_k(k: object) -> int:
