@@ -113,8 +113,13 @@ def _get(url: str, limits: Limits, etag: str | None, last_modified: str | None, 
         if exc.code == 304:
             return Fetched(url, 304, etag=exc.headers.get("ETag") or etag,
                            last_modified=exc.headers.get("Last-Modified") or last_modified)
-        if exc.code in (301, 302, 303, 307, 308):
-            raise FetchFailed(f"was redirected more than {MAX_REDIRECTS} times", "follow the final address") from None
+        if exc.code in (301, 302, 303, 307, 308):  # urllib gave up on it: a loop, too many, or a scheme it refuses
+            target = str(exc.headers.get("Location") or "")
+            if target.split(":", 1)[0].lower() in ("http", "https") or ":" not in target.split("/", 1)[0]:
+                raise FetchFailed(f"was redirected more than {MAX_REDIRECTS} times or in a loop",
+                                  "follow the final address") from None
+            raise FetchFailed(f"was redirected to a url that is not http(s) ({target[:120]})",
+                              "follow the feed's http(s) address") from None
         raise FetchFailed(f"answered HTTP {exc.code} {exc.reason}", _fix_for(exc.code, exc.headers),
                           retry=exc.code == 429 or exc.code >= 500) from None
     except (TimeoutError, socket.timeout):

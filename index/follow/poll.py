@@ -31,6 +31,7 @@ from index.ingest.uploads import UPLOAD_WAIT_S, recorded_files, remove_unindexed
 from index.parse.feed import read_feed
 from index.parse.source import Source, file_sha256
 from index.settings import IndexSettings
+from index.storage.folder import check_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ def follow(specs: Iterable[FeedSpec], index_dir: Path, encoder: Encoder, setting
     Returns whether every poll went cleanly (what `newsdesk follow --once` exits by).
     """
     specs = list(dict.fromkeys(specs))
+    check_folder(Path(index_dir))  # a folder that is not an index (nor new, nor empty) is refused before any write
     stop = stop or threading.Event()
     due = {spec.url: 0.0 for spec in specs}
     clean = True

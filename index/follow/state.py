@@ -60,7 +60,7 @@ def load_states(index_dir: Path) -> dict[str, FeedState]:
 def save_state(index_dir: Path, state: FeedState) -> None:
     """Record one feed's state, keeping the others' (read again under the lock)."""
     folder = feeds_folder(index_dir)
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         states = load_states(index_dir) | {state.url: state}
         data = {"feeds": {url: {k: v for k, v in asdict(s).items() if k != "url"} for url, s in sorted(states.items())}}
