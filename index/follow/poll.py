@@ -68,9 +68,9 @@ class FeedResult:
         if self.not_modified:
             head = f"{self.url}: not modified since the last read"
         else:
-            head = (f"{self.url}: {self.items} items, {self.new} new, {self.changed} changed"
-                    + (f"; {self.report.chunks} passages indexed, index holds {self.report.total_documents} documents"
-                       if self.report else ""))
+            head = (f"{self.url}: {_plural(self.items, 'item')}, {self.new} new, {self.changed} changed"
+                    + (f"; {_plural(self.report.chunks, 'passage')} indexed, the index holds "
+                       f"{_plural(self.report.total_documents, 'article')}" if self.report else ""))
         return [head, *self.problems]
 
 
@@ -135,6 +135,10 @@ def _ingest(files: list[Path], index_dir: Path, encoder: Encoder, settings: Inde
 def _failed(index_dir: Path, state: FeedState, reason: str) -> FeedResult:
     save_state(index_dir, updated(state, last_read=now_iso(), error=reason))
     return FeedResult(state.url, items=state.items, error=reason)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _reason(exc: NewsdeskError) -> str:
