@@ -7,7 +7,7 @@ from pathlib import Path
 from index.ingest import ingest
 from index.parse import SUPPORTED_SUFFIXES, parse_file_report
 from index.storage.layout import IndexDir
-from tests.feed_server import Story, atom, json_feed, rss
+from bench.feed_server import Story, atom, json_feed, rss
 
 BASE = "https://paper.example"
 STORIES = [Story("lava", "Lava reaches the coast road", "The volcano on the island erupted on Tuesday. Lava crossed "

@@ -9,7 +9,7 @@ import pytest
 from index.follow import FeedSpec, FollowOptions, Limits, follow, load_states, poll_feed
 from index.ingest import IngestRun, ingest
 from index.storage.layout import IndexDir
-from tests.feed_server import FeedServer, Route, Story, atom, json_feed, page, rss
+from bench.feed_server import FeedServer, Route, Story, atom, json_feed, page, rss
 
 FAST = FollowOptions(limits=Limits(timeout=2.0, deadline=3.0, retries=1, backoff=0.05),
                      page_limits=Limits(timeout=2.0, deadline=3.0, retries=0))

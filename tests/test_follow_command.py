@@ -17,7 +17,7 @@ from qa.answer.extractive import ExtractiveAnswerer
 from qa.config import load_config
 from qa.retrieve.retriever import Retriever
 from tests.conftest import ROOT
-from tests.feed_server import FeedServer, Route, Story, json_feed, rss
+from bench.feed_server import FeedServer, Route, Story, json_feed, rss
 from ui import render
 from ui.desk import Desk
 

@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 for the feed tests and bench/feeds.py: feeds and article pages.
+"""A real HTTP server on 127.0.0.1 for bench/feeds.py and the feed tests: feeds and article pages.
 
 `FeedServer` serves whatever its `routes` hold (path -> `Route`), answers a matching
 If-None-Match with 304 as a polite server does, can delay a route (a slow feed) or
