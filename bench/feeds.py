@@ -1,6 +1,6 @@
 """Feed benchmark: items per second through `follow --once`, and how soon a published item is answerable.
 
-    python -m bench.feeds [--items 200] [--corpus CORPUS.jsonl] [--arrivals 5] [--json]
+    python -m bench.feeds [--items 200] [--corpus CORPUS.jsonl] [--arrivals 5] [--only parts] [--json]
 
 A feed of N real articles (the first N of the MultiHop-RAG corpus) is served from
 127.0.0.1 (`bench.feed_server`) and followed into a fresh index with the real model,
@@ -22,6 +22,9 @@ from pathlib import Path
 
 from bench.feed_server import FeedServer, Route, Story, page, rss
 from index.follow import MIN_INTERVAL, FeedSpec, FollowOptions, follow, poll_feed
+from index.follow.items import with_page
+from index.parse.feed import read_feed
+from index.parse.source import Source
 from index.storage.layout import IndexDir
 from qa.config import Config
 from qa.retrieve.retriever import Retriever
@@ -60,6 +63,25 @@ def throughput(items: list[Story], encoder, settings, full: bool, pages: bool) -
         return {"feed": "full content" if full else "summaries", "fetch_pages": pages, "items": result.new,
                 "seconds": round(seconds, 2), "items_per_s": round(result.new / seconds, 1),
                 "passages": report.chunks if report else 0, "problems": len(result.problems)}
+
+
+def parts(items: list[Story]) -> dict:
+    """The work of a poll beside embedding: parsing the feed (HTML items to text), and fetching and extracting pages."""
+    with FeedServer() as server:
+        for story in items:
+            server.routes[f"/news/{story.slug}.html"] = Route(page(story), "text/html; charset=utf-8")
+        out = {}
+        for name, full in (("parse_full_s", True), ("parse_summaries_s", False)):
+            data = rss("Bench Paper", server.base, items, full=full)
+            t0 = time.perf_counter()
+            feed = read_feed(data, Source(path=Path("feed"), rel="feed", text=""), base_url=server.base)
+            out[name] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
+        for item in feed.items:
+            with_page(item.document)
+        out["pages_s"] = round(time.perf_counter() - t0, 2)
+        out["items"] = len(feed.items)
+        return out
 
 
 def arrival_latency(items: list[Story], arrivals: int, encoder, config: Config, settings) -> dict:
@@ -101,19 +123,30 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--arrivals", type=int, default=5)
+    parser.add_argument("--only", choices=("all", "parts"), default="all",
+                        help="parts: only the parse and page times (no model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    items = stories(args.corpus, args.items)
+    split = parts(items)
+    if not args.json:
+        print(f"parse {split['items']} items: full content {split['parse_full_s']} s (trafilatura's import included), "
+              f"summaries {split['parse_summaries_s']} s; fetch and extract {split['items']} pages: {split['pages_s']} s",
+              flush=True)
+    if args.only == "parts":
+        if args.json:
+            print(json.dumps({"parts": split}))
+        return
     config = Config()
     encoder, settings = config.encoder(), config.index_settings()
     encoder.encode_query("warm up")
-    items = stories(args.corpus, args.items)
     rows = [throughput(items, encoder, settings, full=True, pages=False),
             throughput(items, encoder, settings, full=False, pages=False),
             throughput(items, encoder, settings, full=False, pages=True)]
     latency = arrival_latency(stories(args.corpus, 20 + args.arrivals, skip=args.items), args.arrivals, encoder,
                               config, settings)
     if args.json:
-        print(json.dumps({"throughput": rows, "latency": latency}))
+        print(json.dumps({"parts": split, "throughput": rows, "latency": latency}))
         return
     print(f"{'feed':<14} {'--fetch-pages':<13} {'items':>5} {'seconds':>8} {'items/s':>8} {'passages':>8}")
     for row in rows:
