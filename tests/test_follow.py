@@ -157,3 +157,19 @@ def test_a_rebuild_keeps_followed_items_and_a_lost_state_costs_only_a_full_read(
     result = poll_feed(FeedSpec(server.url("/feed"), 10), index, fake_encoder, options=FAST)
     assert (result.not_modified, result.new, result.changed, result.report) == (False, 0, 0, None)
     assert len(_stored(index, fake_encoder)) == 3 and load_states(index)[server.url("/feed")].etag
+
+
+def test_items_written_before_an_ingest_that_did_not_happen_are_ingested_by_the_next_poll(server, tmp_path,
+                                                                                         fake_encoder):
+    from index.storage.folder import write_lock
+
+    index = tmp_path / "index"
+    server.routes["/feed"] = Route(rss("Paper", server.base, _stories(2)))
+    spec = FeedSpec(server.url("/feed"), 10)
+    busy = FollowOptions(limits=FAST.limits, wait=0.0)
+    with write_lock(index):  # another writer holds the index
+        result = poll_feed(spec, index, fake_encoder, options=busy)
+    assert result.error.startswith("its items could not be indexed (index at") and "being written" in result.error
+    assert not load_states(index)[spec.url].etag  # the feed is read in full next time
+    result = poll_feed(spec, index, fake_encoder, options=busy)
+    assert (result.error, result.report.added) == (None, 2) and len(_stored(index, fake_encoder)) == 2

@@ -113,7 +113,7 @@ def poll_feed(spec: FeedSpec, index_dir: Path, encoder: Encoder, settings: Index
         files.append(path)
     try:
         report = _ingest(files, index_dir, encoder, settings, options) if files else None
-    except NewsdeskError as exc:  # another writer held the index too long, a full disk: the files wait for the next poll
+    except NewsdeskError as exc:  # another writer held the index too long, a full disk: the next poll reads it all again
         return _failed(index_dir, state, f"its items could not be indexed ({exc})")
     if report is not None:
         problems += [f"{spec.url}: {line}" for line in report.refused]
