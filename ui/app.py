@@ -14,6 +14,7 @@ import hmac
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -256,6 +257,8 @@ def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: i
     except NewsdeskError as exc:
         print(f"newsdesk: warning: unfinished uploads were not resumed: {exc}", file=sys.stderr)
     desk.warm_up()
+    if desk.follow_feeds(threading.Event(), report=_print_feed) is not None:
+        print(f"newsdesk: following {len(config.feeds)} feed(s) from the config in the background", flush=True)
 
     def ready(url: str) -> None:
         print(f"newsdesk: serving {retriever.index.path} on {url.rstrip('/')} (Ctrl+C stops)"
@@ -267,3 +270,12 @@ def serve(retriever: Retriever, config: Config, host: str = "127.0.0.1", port: i
         print(f"newsdesk: warning: anyone who can reach {host}:{port} can read the articles and add files; "
               f"set {PASSWORD_ENV} to require a password", file=sys.stderr)
     launch(desk, host, port, block=True, password=password, ready=ready)
+
+
+def _print_feed(result) -> None:
+    """A background poll's lines: a feed read on stdout, problems on stderr (as `newsdesk follow` prints them)."""
+    lines = result.lines()
+    if result.error is None:
+        print(f"newsdesk: {lines.pop(0)}", flush=True)
+    for line in lines:
+        print(f"newsdesk: warning: {line}", file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
-"""The `newsdesk` command: ingest articles, search them, ask questions, serve the chat UI.
+"""The `newsdesk` command: ingest articles, follow feeds, search them, ask questions, serve the chat UI.
 
 User mistakes end in one line on stderr and exit status 2, never a traceback.
 Machine output (`--json`) is one JSON object per line on stdout; text printed for
@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_workers, metavar="N",
                    help="parse/chunk processes, 0 for one per core (default: ingest_workers, 0)")
     p.set_defaults(run=commands.ingest_command)
+
+    from ui.follow_command import add_follow_command
+
+    add_follow_command(sub)
 
     p = sub.add_parser("search", help="print the passages most relevant to a question, with citations",
                        description="Search the index and print the best passages with their citations.")

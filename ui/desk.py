@@ -7,16 +7,20 @@ document) with the retriever's own encoder and the config's index settings; the
 desk runs one upload at a time, reopens the retriever on the grown index so the next
 question can find them, and says what happened in words a web user can read. An
 upload cut short by a crash is finished by `resume_uploads` at the next start. A
-lock keeps a question from reading the index while it is being swapped.
+lock keeps a question from reading the index while it is being swapped. The config's
+`feeds:` are followed in the background (`follow_feeds`, through `index.follow`) and the
+summary says when each was last read.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from index.follow import FeedResult, FollowOptions, follow, load_states
 from index.ingest import IngestReport
 from index.ingest.uploads import check_uploads, upload
 from index.storage.layout import IndexDir
@@ -41,6 +45,7 @@ class CorpusSummary:
     last_ingest: str | None
     outlet_names: tuple[str, ...]
     topic_names: tuple[str, ...]
+    feeds: tuple[tuple[str, str | None, str | None], ...] = ()  # followed feeds: url, last read (UTC), last problem
 
 
 class Desk:
@@ -88,8 +93,11 @@ class Desk:
             store = self.retriever.index.store
             counts, facets = store.counts(), store.facets()
             updated = self.retriever.index.manifest().get("updated")
+        states = load_states(self.index_path) if self.config.feeds else {}
+        feeds = tuple((spec.url, getattr(states.get(spec.url), "last_read", None),
+                       getattr(states.get(spec.url), "error", None)) for spec in self.config.feeds)
         return CorpusSummary(counts["documents"], counts["chunks"], len(facets["outlets"]), facets["date_from"],
-                             facets["date_to"], updated, tuple(facets["outlets"]), tuple(facets["topics"]))
+                             facets["date_to"], updated, tuple(facets["outlets"]), tuple(facets["topics"]), feeds)
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions the newest articles answer in their own words (see `ui.examples`). Read again only
@@ -130,6 +138,35 @@ class Desk:
             if result is not None:
                 self.reopen()
             return result
+
+    def follow_feeds(self, stop: threading.Event, report: Callable[[FeedResult], None] = lambda result: None,
+                     options: FollowOptions = FollowOptions()) -> threading.Thread | None:
+        """Follow the config's feeds in a background thread until `stop` is set (None when it lists none).
+
+        Each poll goes through the normal ingest (it waits its turn behind uploads and other
+        writers on the index's lock); one that indexed something reopens the index, so the
+        next question finds the new items.
+        """
+        if not self.config.feeds:
+            return None
+
+        def polled(result: FeedResult) -> None:
+            report(result)
+            if result.report is not None and (result.report.added or result.report.updated):
+                self.reopen()
+
+        def run() -> None:
+            while not stop.is_set():
+                try:
+                    follow(self.config.feeds, self.index_path, self.retriever.encoder, self.config.index_settings(),
+                           options, report=polled, stop=stop)
+                except Exception:  # noqa: BLE001 (a broken index or disk must not end the follower silently)
+                    logging.getLogger("newsdesk.feeds").exception("following feeds failed; trying again in a minute")
+                    stop.wait(60)
+
+        thread = threading.Thread(target=run, name="newsdesk-feeds", daemon=True)
+        thread.start()
+        return thread
 
     def describe_upload(self, report: IngestReport) -> tuple[str, bool]:
         """What an upload did, in words for the web user, and whether it went cleanly."""

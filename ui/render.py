@@ -161,11 +161,13 @@ def _clip(text: str, start: int, end: int, limit: int) -> str:
 
 
 def summary_html(s: CorpusSummary) -> str:
-    """One line: documents, passages, outlets, the date span and when the index last changed."""
+    """One line: documents, passages, outlets, the date span, when the index last changed, when each feed was read."""
     span = f"{s.date_from} – {s.date_to}" if s.date_from and s.date_to else "undated"
     updated = s.last_ingest.replace("T", " ").rstrip("Z") + " UTC" if s.last_ingest else "never"
     items = [f"<b>{s.documents:,}</b> articles", f"<b>{s.chunks:,}</b> passages", f"<b>{s.outlets:,}</b> outlets",
              f"published {e(span)}", f"last ingest {e(updated)}"]
+    items += [f"feed {e(urlsplit(url).hostname or url)} " + (f"read {e(read.replace('T', ' ').rstrip('Z'))} UTC"
+              if read else "not read yet") + (" (last read failed)" if error else "") for url, read, error in s.feeds]
     return '<div class="nd-summary">' + "".join(f"<span>{i}</span>" for i in items) + "</div>"
 
 

@@ -33,7 +33,7 @@ from index.ingest.writer import Pending, ProgressFn, write_pending
 from index.parse import MAX_JSONL_BYTES, ParseNote, discover
 from index.parse.source import NotRegular, Oversized, file_sha256
 from index.settings import IndexSettings
-from index.storage.folder import REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim
+from index.storage.folder import FEEDS_NAME, REBUILD_NAME, UPLOADS_NAME, check_folder, check_overlap, claim
 from index.storage.folder import finish_interrupted_swap, storage_error, swap_in
 from index.storage.layout import IndexDir, write_lock
 from index.storage.store import vec_key
@@ -142,7 +142,7 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, settings: IndexS
     """A fresh index built in `target/.rebuild` from `paths` and the old index's uploads, then swapped in.
 
     Refused for a folder holding files newsdesk did not write; only the index's own
-    files are replaced, so `uploads/` (re-ingested into the new index) stays.
+    files are replaced, so `uploads/` and `feeds/` (re-ingested into the new index) stay.
     """
     check_folder(target, rebuild=True)
     fresh = target / REBUILD_NAME
@@ -151,10 +151,10 @@ def _rebuild(paths: list[Path], target: Path, encoder: Encoder, settings: IndexS
         finish_interrupted_swap(target)  # an earlier rebuild died in its swap: finish that first
         shutil.rmtree(fresh, ignore_errors=True)
         report = ingest(paths, fresh, encoder, settings, IngestRun(progress=run.progress, runner=run.runner))
-        uploads = target / UPLOADS_NAME
-        if uploads.is_dir() and any(uploads.iterdir()):
-            report = _merged(report, ingest([uploads], fresh, encoder, settings,
-                                            IngestRun(uploads=True, progress=run.progress, runner=run.runner)))
+        for own in (target / UPLOADS_NAME, target / FEEDS_NAME):  # added under the upload rule, as they were
+            if own.is_dir() and any(own.iterdir()):
+                report = _merged(report, ingest([own], fresh, encoder, settings,
+                                                IngestRun(uploads=True, progress=run.progress, runner=run.runner)))
         swap_in(target, fresh)
     return report
 

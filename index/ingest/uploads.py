@@ -51,7 +51,7 @@ def upload(files: Sequence[Path], index_dir: Path, encoder: Encoder, settings: I
         for file in files:
             copies.append(_place(file, folder))
     except OSError as exc:  # a full disk or a read-only index, said as such
-        _remove_unindexed(copies, index_dir, encoder.model_id)
+        remove_unindexed(copies, index_dir, encoder.model_id)
         raise os_error(index_dir, exc) from exc
     # An upload ingests its own files only: a file another server placed and is about to ingest is that
     # upload's, and its report must say what became of it. Unfinished files are finished by a resume.
@@ -61,7 +61,7 @@ def upload(files: Sequence[Path], index_dir: Path, encoder: Encoder, settings: I
     try:
         return ingest(todo, index_dir, encoder, settings, IngestRun(uploads=True, wait=UPLOAD_WAIT_S, progress=progress))
     finally:
-        _remove_unindexed(todo, index_dir, encoder.model_id)
+        remove_unindexed(todo, index_dir, encoder.model_id)
 
 
 def unfinished(index_dir: Path, model_id: str | None = None) -> list[Path]:
@@ -69,7 +69,7 @@ def unfinished(index_dir: Path, model_id: str | None = None) -> list[Path]:
     folder = index_dir / UPLOADS_NAME
     if not folder.is_dir():
         return []
-    known = _file_hashes(index_dir, model_id)
+    known = recorded_files(index_dir, model_id)
     return [file for file in sorted(folder.iterdir())
             if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES
             and known.get(str(file.resolve())) != file_sha256(file)]
@@ -127,15 +127,16 @@ def _place(file: Path, folder: Path) -> Path:
     raise UploadRejected(f"too many uploads are named {name.name}", "rename the file and upload it again")
 
 
-def _remove_unindexed(copies: list[Path], index_dir: Path, model_id: str) -> None:
-    """Delete the copies the index holds no record of: reported to the user, so not kept half-added."""
-    known = _file_hashes(index_dir, model_id)
+def remove_unindexed(copies: list[Path], index_dir: Path, model_id: str) -> None:
+    """Delete the copies the index holds no record of: reported to the user, so not kept half-added
+    (uploads, and the item files of followed feeds, `index.follow`)."""
+    known = recorded_files(index_dir, model_id)
     for copy in copies:
         if str(copy.resolve()) not in known:
             copy.unlink(missing_ok=True)
 
 
-def _file_hashes(index_dir: Path, model_id: str | None) -> dict[str, str]:
+def recorded_files(index_dir: Path, model_id: str | None) -> dict[str, str]:
     """The files the index has recorded, with their sha256 ({} before its first ingest)."""
     try:
         index = IndexDir.open(index_dir, model_id)

@@ -11,6 +11,8 @@ suffix                 read as                                    module
 other .txt             scraped plain-text page                    page
 .jsonl                 one JSON article object per line           jsonl
 .json                  one object or a list of objects            jsonl
+.json (a JSON Feed)    one article per item                       feed
+.rss .atom .xml        RSS 0.9x/1.0/2.0 or Atom, one per item     feed
 .md .markdown          Markdown with optional YAML front matter   markup
 .html .htm             web page, main text via trafilatura        markup
 =====================  =========================================  ===============
@@ -30,6 +32,7 @@ from pathlib import Path
 from index.document import Document
 from index.errors import ParseError
 from index.parse import walk
+from index.parse.feed import FEED_SUFFIXES, parse_feed
 from index.parse.jsonl import parse_json, parse_jsonl
 from index.parse.markup import parse_html, parse_markdown
 from index.parse.page import parse_page
@@ -39,13 +42,15 @@ from index.parse.source import MAX_FILE_BYTES, MAX_JSONL_BYTES, ParseNote, Sourc
 __all__ = ["MAX_FILE_BYTES", "MAX_JSONL_BYTES", "SUPPORTED_SUFFIXES", "ParseNote",
            "discover", "parse_file", "parse_file_report"]
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".yaml", ".yml", ".jsonl", ".json", ".md", ".markdown", ".html", ".htm"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".yaml", ".yml", ".jsonl", ".json", ".md", ".markdown", ".html", ".htm"}
+                               | FEED_SUFFIXES)
 
 _PARSERS: dict[str, Callable[[Source], list[Document]]] = {
     ".yaml": parse_records, ".yml": parse_records,
     ".jsonl": parse_jsonl, ".json": parse_json,
     ".md": parse_markdown, ".markdown": parse_markdown,
     ".html": parse_html, ".htm": parse_html,
+    **dict.fromkeys(FEED_SUFFIXES, parse_feed),
 }
 _YAML_START = re.compile(r"\A\s*---[ \t]*(?:\r?\n|\Z)")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL cuts strings in SQLite; a lone surrogate cannot be stored

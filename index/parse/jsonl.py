@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 
 from index.document import Document
+from index.parse.feed import is_json_feed, parse_feed
 from index.parse.records import NO_CONTENT_FIX, documents_from_record
 from index.parse.source import Source
 
@@ -34,13 +35,15 @@ def parse_jsonl(source: Source) -> list[Document]:
 
 
 def parse_json(source: Source) -> list[Document]:
-    """A single object or a list of objects; a file of JSON lines is read as such."""
+    """A single object or a list of objects; a file of JSON lines is read as such, a JSON Feed as a feed."""
     try:
         value = _loads(source.text)
     except _BadJson as exc:
         if "Extra data" in exc.problem and source.text.lstrip().startswith("{"):
             return parse_jsonl(source)
         raise source.error(exc.problem, "fix the JSON syntax", line=exc.line) from exc
+    if is_json_feed(value):
+        return parse_feed(source)
     if isinstance(value, list):
         documents: list[Document] = []
         for position, item in enumerate(value, start=1):

@@ -4,7 +4,8 @@ Markdown is stored nearly as written: only the YAML front matter and a leading
 `# Title` heading (when it is the title) are taken off, because the stored text
 is what chunks cite and highlight. HTML goes through trafilatura, the only
 module that imports it (lazily: importing it takes about a second), which
-keeps the main text and drops menus, footers and comments. Neither parser may
+keeps the main text and drops menus, footers and comments; `html_text` reduces
+the HTML fragments of feed items (index/parse/feed.py) the same way. Neither parser may
 fetch anything from the network: a page's links and canonical url are metadata.
 """
 from __future__ import annotations
@@ -85,6 +86,22 @@ def parse_html(source: Source) -> list[Document]:
         "tags": result.tags,
     }
     return documents_from_record(record, source, fallback_id=source.id_base, text=text)
+
+
+def html_text(fragment: str) -> str:
+    """The text of an HTML fragment (a feed item's content or summary), through the same extractor as pages.
+
+    The fragment is wrapped as a page's article so that the extractor keeps short
+    items whole; when it still finds nothing, the fragment's plain text is used.
+    """
+    import trafilatura  # lazy, as above
+
+    page = f"<html><body><article>{fragment}</article></body></html>"
+    try:
+        text = trafilatura.extract(page, include_comments=False, favor_recall=True) or trafilatura.html2txt(page)
+    except Exception:  # hostile markup: the fragment stays findable as plain text
+        text = html.unescape(re.sub(r"<[^>]*>", " ", fragment))
+    return (text or "").strip()
 
 
 def _title_tag(markup: str) -> str | None:

@@ -2,7 +2,7 @@
 
 An index folder holds only the files newsdesk writes (`OWN_NAMES`): the store, the
 vector file, the manifest, the write lock, the ownership marker written when the
-folder became an index, the `uploads/` of the web UI and the scratch folders of a
+folder became an index, the `uploads/` of the web UI, the `feeds/` of followed feeds and the scratch folders of a
 rebuild. Before an index is created in a folder, the folder must be new, empty or
 already an index; a rebuild also refuses a folder holding anything else, because it
 replaces the index's files. A rebuild never swaps or deletes folders: it builds in
@@ -32,6 +32,7 @@ MANIFEST_NAME = "manifest.json"
 MARKER_NAME = ".newsdesk-index"
 LOCK_NAME = ".lock"
 UPLOADS_NAME = "uploads"
+FEEDS_NAME = "feeds"  # followed feeds' items, one file each, and their state (index.follow)
 REBUILD_NAME = ".rebuild"  # a rebuild's new index, inside the old one
 ASIDE_NAME = ".old"  # the old index's files during a rebuild's swap
 KEYWORDS_NAME = "keywords"  # the tantivy keyword index (index.engines.keyword.tantivy_engine), derived from the store
@@ -43,10 +44,10 @@ SWAPPED = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal", VE
 
 OWN_NAMES = frozenset(SWAPPED + (VECTORS_NAME + ".tmp", MANIFEST_NAME + ".tmp", KEYWORDS_RECORD + ".tmp",
                                  LOCK_NAME, MARKER_NAME,
-                                 UPLOADS_NAME, REBUILD_NAME, ASIDE_NAME))
+                                 UPLOADS_NAME, FEEDS_NAME, REBUILD_NAME, ASIDE_NAME))
 """Every name newsdesk writes into an index folder; a new derived file (another keyword engine) is added here."""
 
-_FOLDERS = (UPLOADS_NAME, REBUILD_NAME, ASIDE_NAME, KEYWORDS_NAME)
+_FOLDERS = (UPLOADS_NAME, FEEDS_NAME, REBUILD_NAME, ASIDE_NAME, KEYWORDS_NAME)
 LOCK_WAIT_STEP = 0.2  # seconds between tries of a waiting writer
 
 
@@ -90,9 +91,9 @@ def claim(path: Path) -> None:
 
 
 def check_overlap(index: Path, paths: Iterable[Path]) -> None:
-    """Refuse article paths that are the index folder, lie inside it (but for its uploads) or contain it."""
+    """Refuse article paths that are the index folder, lie inside it (but for its uploads and feeds) or contain it."""
     home = index.resolve()
-    uploads = home / UPLOADS_NAME
+    own = (home / UPLOADS_NAME, home / FEEDS_NAME)
     for given in paths:
         real = Path(given).resolve()
         if real == home or home.is_relative_to(real):
@@ -100,7 +101,7 @@ def check_overlap(index: Path, paths: Iterable[Path]) -> None:
             raise IndexRefused(f"the index folder {index} {where} being ingested, so the index would read its own "
                                "files and a rebuild would touch the articles",
                                f"put the index outside {given}, e.g. --index data/index")
-        if real.is_relative_to(home) and not real.is_relative_to(uploads):
+        if real.is_relative_to(home) and not any(real.is_relative_to(folder) for folder in own):
             raise IndexRefused(f"{given} is inside the index folder {index}; only its {UPLOADS_NAME}/ holds articles",
                                "ingest the article folder itself, not the index")
 

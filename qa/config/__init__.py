@@ -2,7 +2,7 @@
 
     __init__.py   `Config`, `load_config` and the top-level checks
     plans.py      `RankPlan`, the ranking settings
-    blocks.py     the `llm:` (`LLMSettings`) and `milvus:` blocks
+    blocks.py     the `llm:` (`LLMSettings`), `milvus:` and `feeds:` blocks
 
 The floor of qa/: it imports only index/, and hands each stage its plan
 (`ChunkPlan` for chunking, the `Encoder`, the `RankPlan` that `qa.retrieve.hybrid`
@@ -29,7 +29,8 @@ from index.engines.keyword import ENGINES as KEYWORD_ENGINES
 from index.engines.milvus.rows import MilvusTarget
 from index.ingest.parallel import ENGINES
 from index.settings import IndexSettings
-from qa.config.blocks import MILVUS_KEYS, LLMSettings, as_dict, llm_block, milvus_block, refuse_unknown
+from index.follow.spec import FeedSpec
+from qa.config.blocks import MILVUS_KEYS, LLMSettings, as_dict, feeds_block, llm_block, milvus_block, refuse_unknown
 from qa.config.plans import MODES, RankPlan
 
 DEFAULT_CONFIG_FILE = "newsdesk.yaml"
@@ -98,6 +99,8 @@ class Config:
     milvus:        the collection of backend: milvus (`index.engines.milvus.rows.MilvusTarget`): uri, collection,
                    token or user and password, vector_index; $NEWSDESK_MILVUS_URI, _COLLECTION, _TOKEN, _USER
                    and _PASSWORD override them (keep credentials out of files).
+    feeds:         feeds `newsdesk follow` (with no URL) and `newsdesk serve` read (`index.follow.FeedSpec`): a
+                   list of `- url: https://...` entries with an optional `interval: 15m` (10 s at least).
     """
 
     index_dir: str = "data/index"
@@ -124,6 +127,7 @@ class Config:
     backend: str = "local"
     milvus: MilvusTarget = MilvusTarget()
     now: str = RankPlan().now
+    feeds: tuple[FeedSpec, ...] = ()
 
     def encoder(self, cls: type[Encoder] = Encoder) -> Encoder:
         """The embedding model these settings describe (it loads on first use); `cls` may be a subclass."""
@@ -200,6 +204,9 @@ def _validated(raw: dict, path: Path) -> Config:
             continue
         if key == "milvus":
             raw[key] = milvus_block(value, path)
+            continue
+        if key == "feeds":
+            raw[key] = feeds_block(value, path)
             continue
         if key == "password":
             if value is not None and (not isinstance(value, str) or not value):

@@ -1,4 +1,4 @@
-"""The config's blocks (`llm:` and `milvus:`), each checked like the top level: a mapping of known keys,
+"""The config's blocks (`llm:`, `milvus:` and `feeds:`), each checked like the top level: a mapping of known keys,
 each value of the right kind; a key the settings do not have is refused with the closest known one.
 Secrets are never echoed in a message.
 """
@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from index.engines.milvus.rows import VECTOR_INDEXES, MilvusTarget
-from index.errors import ConfigError
+from index.errors import ConfigError, NewsdeskError
+from index.follow.spec import FeedSpec, parse_interval
 
 
 MIN_PROMPT_TOKENS = 512  # the rules, the question and one short passage
@@ -143,3 +144,28 @@ def milvus_block(value: object, path: Path | str) -> MilvusTarget:
     if value.get("password") and not value.get("user"):
         raise ConfigError(f"milvus.password in {path} is set without milvus.user", "set user too, or use token")
     return MilvusTarget(**value)
+
+
+FEED_KEYS = ("url", "interval")
+
+
+def feeds_block(value: object, path: Path | str) -> tuple[FeedSpec, ...]:
+    """The `feeds:` list: each entry a url, or a mapping of url and interval (`15m`, `1h`, seconds)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"feeds in {path} must be a list, got {type(value).__name__}",
+                          "write one '- url: https://...' line per feed (interval: 15m under it is optional)")
+    specs = []
+    for position, entry in enumerate(value, start=1):
+        entry = {"url": entry} if isinstance(entry, str) else entry
+        if not isinstance(entry, dict) or "url" not in entry:
+            raise ConfigError(f"feeds entry {position} in {path} has no url", "write it as - url: https://...")
+        for key in entry:
+            refuse_unknown(key, FEED_KEYS, path, f"feeds[{position}].{key}")
+        try:
+            interval = entry.get("interval")
+            specs.append(FeedSpec(entry["url"], *([parse_interval(interval)] if interval is not None else [])))
+        except NewsdeskError as exc:
+            raise ConfigError(f"feeds entry {position} in {path}: {exc.problem}", exc.fix) from None
+    return tuple(dict.fromkeys(specs))
