@@ -22,7 +22,7 @@ from qa.retrieve.hybrid import Ranked
 from qa.retrieve.recency import about_subject, headline_share, subject_terms
 from qa.retrieve.records import Hit
 from qa.retrieve.retriever import Retriever, validate_question
-from qa.retrieve.when import event_date
+from qa.retrieve.dates import event_date
 
 TIMELINE_K = 40  # articles searched: a story of a few dozen articles fits
 SAME_EVENT = 0.6  # word overlap (Jaccard) above which two sentences tell one event
@@ -83,27 +83,32 @@ def from_hits(question: str, subject: str, hits: Sequence[Hit]) -> Timeline:
         first.setdefault(h.doc_id, h)
     terms = subject_terms(subject)
     merged: list[tuple[Event, list[Event]]] = []
-    said: list[str] = []
+    passages: list[str] = []  # the passage each line of `merged` was told from
     for doc_id in sorted(about, key=lambda d: (first[d].date or "", d)):
-        event = _event(first[doc_id], terms, said)
-        if event is None:
+        hit = first[doc_id]
+        copy = next((i for i, text in enumerate(passages) if _jaccard(text, hit.text) >= SAME_EVENT), None)
+        if copy is not None:  # the same article again (a wire story republished): one line, each copy cited
+            event = _event(hit, terms, [], prefer=merged[copy][0].text)
+            if event is not None:
+                merged[copy][1].append(event)
             continue
-        same = next((m for m in merged if _jaccard(m[0].text, event.text) >= SAME_EVENT), None)
-        if same is None:
+        event = _event(hit, terms, [m[0].text for m in merged])
+        if event is not None:
             merged.append((event, []))
-            said.append(event.text)
-        else:  # a copy of an article already in: the same story again
-            same[1].append(event)
+            passages.append(hit.text)
     merged.sort(key=lambda m: (m[0].date, m[0].published or "", m[0].doc_id))
     return _compose(question, subject, merged, hits)
 
 
-def _event(hit: Hit, terms: dict[str, float], said: Sequence[str]) -> Event | None:
+def _event(hit: Hit, terms: dict[str, float], said: Sequence[str], prefer: str | None = None) -> Event | None:
     """The article's event: its sentence that says most about the subject (a dated one preferred) and does
-    not repeat a sentence already in the timeline (boilerplate such as "X, the founder of Y, is on trial")."""
+    not repeat a sentence already in the timeline (boilerplate such as "X, the founder of Y, is on trial");
+    for a copy, its sentence closest to `prefer`, the line it joins."""
     sentences = [s for s in candidate_sentences([hit]) if not s.text.rstrip("”\"'’ ").endswith("?")]
     if not sentences:
         return None
+    if prefer is not None:
+        sentences = [max(sentences, key=lambda s: _jaccard(s.text, prefer))]
     fresh = [s for s in sentences if all(_jaccard(s.text, t) < SAME_EVENT for t in said)] or sentences
     best = max(fresh, key=lambda s: (_says(s, terms) + (0.25 if event_date(s.text, hit.date) else 0.0)
                                      - (0.2 if s.text[:1] in "“\"'‘" else 0.0), -s.index))

@@ -21,30 +21,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from qa.retrieve.cues import MONTHS
+from qa.retrieve.dates import DATE, date_range
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_YEAR = r"(?:19|20)\d{2}"
-# One date expression; each alternative names its parts so `_range` can read them.
-_DATE = (
-    rf"(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
-    rf"|(?P<m1>{_MONTH})\s+(?P<d1>{_DAY})(?:(?:\s*,\s*|\s+)(?P<y1>{_YEAR}))?(?!\s*:)"
-    rf"|(?:the\s+)?(?P<d2>{_DAY})\s+(?:of\s+)?(?P<m2>{_MONTH})(?:(?:\s*,\s*|\s+)(?P<y2>{_YEAR}))?"
-    rf"|(?P<m3>{_MONTH})\s+(?:of\s+)?(?P<y3>{_YEAR})"
-    rf"|(?P<ym>\d{{4}}-\d{{2}})(?!-)"
-    rf"|(?P<y4>{_YEAR})"
-    rf"|(?P<rel>today|yesterday|(?:this|last|past|the\s+past|the\s+last)\s+(?:week|month|year)(?!['’]s)"
-    rf"|(?:the\s+)?(?:past|last)\s+(?P<n>\d{{1,3}}|two|three|four|five|six|seven|ten)\s+(?P<unit>days|weeks|months))"
-)
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
-# A bound: an operator word, then a date, or "between D1 and D2" / "from D1 to D2".
 _OPS = r"on\s+or\s+before|on\s+or\s+after|as\s+of|before|after|since|until|till|through|up\s+(?:to|until)|prior\s+to|earlier\s+than|later\s+than|by|in|during|from|between"
 _BOUND = re.compile(
-    rf"\b(?P<op>{_OPS})\s+(?:the\s+(?=\d)|late\s+|early\s+|mid-?)?(?P<a>{_DATE.replace('?P<', '?P<a_')})"
-    rf"(?:\s*(?:,\s*)?(?:and|to|until|through|till|-|–)\s+(?P<b>{_DATE.replace('?P<', '?P<b_')}))?\b", re.I)
+    rf"\b(?P<op>{_OPS})\s+(?:the\s+(?=\d)|late\s+|early\s+|mid-?)?(?P<a>{DATE.replace('?P<', '?P<a_')})"
+    rf"(?:\s*(?:,\s*)?(?:and|to|until|through|till|-|–)\s+(?P<b>{DATE.replace('?P<', '?P<b_')}))?\b", re.I)
 # Relative words standing alone ("What happened this week?"): a bound and a request for the newest.
-_BARE_RELATIVE = re.compile(rf"\b(?P<a>{_DATE.replace('?P<', '?P<a_')})\b", re.I)
+_BARE_RELATIVE = re.compile(rf"\b(?P<a>{DATE.replace('?P<', '?P<a_')})\b", re.I)
 # Recency asked for: "the latest (news) on X", "most recent report", "any recent updates", "what's new",
 # "what is happening now". Not "recently reported by X to have ...", "its latest tour", "a recent partnership":
 # there the word describes a fact, and the question is not asking for the newest articles.
@@ -133,8 +117,8 @@ def read_time(question: str, now: str | dt.date | None = None, outlets: int = 0)
         if m["a_rel"] and m["a"][0].isupper() and m.start("a") > 0:
             continue  # "USA Today", "Business Today": a name
         op = " ".join(m["op"].lower().split())
-        a = _range(m, "a_", today)
-        b = _range(m, "b_", today) if m["b"] else None
+        a = date_range(m, "a_", today)
+        b = date_range(m, "b_", today) if m["b"] else None
         loose = op in ("in", "during", "by", "from") and not b or bool(m["a_y4"])  # a bare year: often an event's
         if a is None or loose and not m["a_rel"] and not _REPORTED.search(question[: m.start()]):
             continue  # "founded in 2015", "by 2030", "from 1905 to 1913": not when an article appeared
@@ -155,7 +139,7 @@ def read_time(question: str, now: str | dt.date | None = None, outlets: int = 0)
             relative = True  # "the latest on X as of D": the newest before D
     for m in _BARE_RELATIVE.finditer(question) if bounds else ():
         if m["a_rel"] and (m.start() == 0 or m["a"][0].islower()) and not any(s <= m.start() < e for s, e in spans):
-            lo, hi = _range(m, "a_", today)
+            lo, hi = date_range(m, "a_", today)
             since, until = _later(since, lo), _earlier(until, hi)
             relative = True
             spans.append(m.span())
@@ -182,78 +166,6 @@ def _subject(question: str, spans: list[tuple[int, int]]) -> str:
     return text if re.search(r"\w{3,}", text) else ""
 
 
-def _range(m: re.Match, p: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The first and last day a matched date expression covers, or None when it is no calendar date."""
-    groups = m.groupdict()
-    g = lambda name: groups.get(p + name)  # noqa: E731
-    try:
-        if g("iso"):
-            day = dt.date.fromisoformat(g("iso"))
-            return day, day
-        if g("ym"):
-            first = dt.date.fromisoformat(g("ym") + "-01")
-            return first, _month_end(first)
-        for mm, dd, yy in (("m1", "d1", "y1"), ("m2", "d2", "y2")):
-            if g(mm):
-                month, day = MONTHS[g(mm).lower().rstrip(".")], int(re.match(r"\d+", g(dd)).group())
-                if g(yy):
-                    date = dt.date(int(g(yy)), month, day)
-                else:  # no year: the last such day up to now
-                    date = dt.date(today.year, month, day)
-                    if date > today:
-                        date = dt.date(today.year - 1, month, day)
-                return date, date
-        if g("m3"):
-            first = dt.date(int(g("y3")), MONTHS[g("m3").lower().rstrip(".")], 1)
-            return first, _month_end(first)
-        if g("y4"):
-            return dt.date(int(g("y4")), 1, 1), dt.date(int(g("y4")), 12, 31)
-        if g("rel"):
-            return _relative(" ".join(g("rel").lower().split()), g("n"), g("unit"), today)
-    except (ValueError, KeyError):
-        return None
-    return None
-
-
-def _relative(words: str, n: str | None, unit: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
-    if words == "today":
-        return today, today
-    if words == "yesterday":
-        return (today - dt.timedelta(days=1),) * 2
-    if n:
-        count = int(n) if n.isdigit() else _NUMBERS[n.lower()]
-        if unit.lower() == "days":
-            return today - dt.timedelta(days=count - 1), today
-        if unit.lower() == "weeks":
-            return today - dt.timedelta(days=7 * count - 1), today
-        return _months_back(today, count) + dt.timedelta(days=1), today
-    which, unit = words.rsplit(" ", 1)
-    previous = which in ("last", "previous", "the last")
-    if unit == "week":
-        return (today - dt.timedelta(days=13), today - dt.timedelta(days=7)) if previous \
-            else (today - dt.timedelta(days=6), today)
-    if unit == "month":
-        first = today.replace(day=1)
-        if previous:
-            last = first - dt.timedelta(days=1)
-            return last.replace(day=1), last
-        return first, today
-    if previous:
-        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
-    return dt.date(today.year, 1, 1), today
-
-
-def _months_back(day: dt.date, count: int) -> dt.date:
-    month = day.month - count
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    return dt.date(year, month, min(day.day, _month_end(dt.date(year, month, 1)).day))
-
-
-def _month_end(first: dt.date) -> dt.date:
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
 def _as_date(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -264,38 +176,3 @@ def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
 
 def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     return b if a is None else a if b is None else min(a, b)
-
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_EVENT_DAY = re.compile(
-    rf"\b(?:on\s+)?(?P<wd>{'|'.join(_WEEKDAYS)})\b|\b(?P<rel>yesterday|today|tonight|last\s+night)\b"
-    rf"|\b(?P<a>{_DATE.replace('?P<', '?P<a_').split('|(?P<a_m3>')[0]})", re.I)
-EVENT_WINDOW_DAYS = 90  # a day named further back than this is background, not the event reported
-
-
-def event_date(sentence: str, published: str | None) -> str | None:
-    """The day `sentence` says something happened, read against its article's `published` date (YYYY-MM-DD):
-    "on Tuesday" (the last Tuesday up to that date), "on October 5", "yesterday", "Oct. 5, 2023". None when
-    it names no day, or one after publication (a plan, not an event) or more than EVENT_WINDOW_DAYS before."""
-    if not published:
-        return None
-    try:
-        pub = dt.date.fromisoformat(published[:10])
-    except ValueError:
-        return None
-    for m in _EVENT_DAY.finditer(sentence):
-        if m["wd"]:
-            if not m.group().lower().startswith("on "):
-                continue  # "on Tuesday" dates an event; "Come Tuesday", "Friday night lights" need not
-            back = (pub.weekday() - _WEEKDAYS.index(m["wd"].lower())) % 7
-            day = pub - dt.timedelta(days=back)
-        elif m["rel"]:
-            day = pub if m["rel"].lower() in ("today", "tonight") else pub - dt.timedelta(days=1)
-        else:
-            found = _range(m, "a_", pub)
-            if found is None or found[0] != found[1]:
-                continue
-            day = found[0]
-        if pub - dt.timedelta(days=EVENT_WINDOW_DAYS) <= day <= pub:
-            return day.isoformat()
-    return None
