@@ -136,9 +136,14 @@ class FixedRetriever:
     def __init__(self, encoder, hits):
         self.encoder, self.hits, self.searched = encoder, hits, []
 
-    def search(self, question, k=5, filters=None):
+    def search(self, question, k=5, filters=None, time=True):
         self.searched.append(question)
         return self.hits[:k]
+
+    def read_time(self, question):
+        from qa.retrieve.when import TimeReading
+
+        return TimeReading(subject=question)
 
 
 def test_ask_resolves_a_follow_up_against_the_history(fake_encoder):

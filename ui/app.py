@@ -108,6 +108,9 @@ def build(desk: Desk) -> gr.Blocks:
                     with gr.Row():
                         since = gr.Textbox(label="From", placeholder=summary.date_from or "YYYY-MM-DD", min_width=140)
                         until = gr.Textbox(label="To", placeholder=summary.date_to or "YYYY-MM-DD", min_width=140)
+                    read_dates = gr.Checkbox(True, label="Read dates in the question (\"the latest\", \"before "
+                                             "October 20\", \"last week\")", elem_id="nd-read-dates")
+                    time_read = gr.HTML("", elem_id="nd-time-read")
                 with gr.Accordion("Add articles", open=False, elem_id="nd-add"):
                     # The button and its status sit beside the drop zone, so the result shows where the user clicked.
                     with gr.Row(equal_height=False):
@@ -122,39 +125,41 @@ def build(desk: Desk) -> gr.Blocks:
             with gr.Column(scale=2, min_width=300):
                 sources = gr.HTML(render.sources_html([]), elem_id="nd-sources", label="Sources")
 
-        def respond(message: str, history: list[dict], past: list, outlet: list, topic: list, start: str, end: str):
+        def respond(message: str, history: list[dict], past: list, outlet: list, topic: list, start: str, end: str,
+                    dated: bool = True):
             message = (message or "").strip()
             if not message:
-                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
             prior = list(history or [])
             history = prior + [{"role": "user", "content": message}, {"role": "assistant", "content": THINKING}]
-            yield "", history, gr.skip(), gr.skip()
+            yield "", history, gr.skip(), gr.skip(), gr.skip()
             turn = len(past) + 1
             try:
                 filters = parse_filters(outlet or (), topic or (), start, end)
                 text = ""
-                for piece in paced(desk.ask_stream(message, prior, filters)):
+                for piece in paced(desk.ask_stream(message, prior, filters, time=dated)):
                     if isinstance(piece, Answer):
                         note = (render.filters_note(filters, desk.summary())
                                 if piece.abstained and not piece.hits and filters else "")
                         past = past + [(message, piece, note)]
                         history[-1] = {"role": "assistant",
                                        "content": render.answer_html(piece.text, turn, piece.abstained, note)}
-                        yield "", history, render.sources_html(past), past
+                        read = render.time_read_html(desk.read_time(piece.query or message) if dated else None)
+                        yield "", history, render.sources_html(past), past, read
                         return
                     text += piece
                     history[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
-                    yield "", history, gr.skip(), gr.skip()
+                    yield "", history, gr.skip(), gr.skip(), gr.skip()
             except NewsdeskError as exc:
                 history[-1] = {"role": "assistant", "content": render.status_html(desk.public(exc), ok=False)}
             except Exception:
                 log.exception("answering %r failed", message)
                 history[-1] = {"role": "assistant", "content": render.status_html(UNEXPECTED, ok=False)}
-            yield "", history, gr.skip(), gr.skip()
+            yield "", history, gr.skip(), gr.skip(), gr.skip()
 
-        chat_io = dict(inputs=[question, chat, turns, outlets, topics, since, until],
-                       outputs=[question, chat, sources, turns], api_visibility="private")
+        chat_io = dict(inputs=[question, chat, turns, outlets, topics, since, until, read_dates],
+                       outputs=[question, chat, sources, turns, time_read], api_visibility="private")
         question.submit(respond, **chat_io)
         def pick_example(evt: gr.SelectData) -> str:
             return evt.value["text"]

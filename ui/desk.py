@@ -33,6 +33,7 @@ from qa.check.search import FactCheck, check_in_index
 from qa.config import Config
 from qa.retrieve.records import Hit
 from qa.retrieve.retriever import Retriever
+from qa.retrieve.when import TimeReading
 from ui import examples
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +71,17 @@ class Desk:
         return self.retriever.index.path
 
     def ask_stream(self, question: str, history: History | None = None, filters: Filters | None = None,
-                   answerer: Answerer | None = None) -> Iterator[str | Answer]:
+                   answerer: Answerer | None = None, time: bool = True) -> Iterator[str | Answer]:
         """Answer text pieces, then the `Answer` (see `qa.answer.ask_stream`); `answerer` replaces the
-        config's for this question (the API's models name one)."""
+        config's for this question (the API's models name one); `time=False` leaves its time words unread."""
         with self._lock:  # only retrieval reads the shared index; a model's answer must not hold up other chats
-            query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k)
+            query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k, time)
         yield from answer_stream(answerer or self.answerer, query, hits, history)
+
+    def read_time(self, question: str) -> TimeReading:
+        """What `question` says about time, as the retriever reads it (qa.retrieve.when)."""
+        with self._lock:
+            return self.retriever.read_time(question)
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The passages for `question` (`k`: the config's top_k unless given), as `newsdesk search` finds them."""

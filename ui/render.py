@@ -73,6 +73,17 @@ def filters_note(filters: Filters, s: CorpusSummary,
     return f"No article matches the filters ({'; '.join(parts)}).{span} {fix}"
 
 
+def time_read_html(reading) -> str:
+    """The dates the last question was read as asking for (a `TimeReading`), shown under the filters with how to
+    turn the reading off; empty when it named no time."""
+    if reading is None or not (reading.recency or reading.bounded or reading.timeline):
+        return ""
+    words = ", ".join(f"\u201c{html.escape(p)}\u201d" for p in reading.phrases[:3])
+    said = f" (from {words})" if words else ""
+    return (f'<div class="nd-note" role="status">Last question read as: {html.escape(reading.describe())}{said}. '
+            "Untick \u201cRead dates in the question\u201d to ask without it.</div>")
+
+
 def sources_html(turns: Sequence[tuple]) -> str:
     """Every turn's sources, newest first; older turns folded (a click on their [n] still opens them).
     A turn is (question, Answer) or (question, Answer, note) with the note of `filters_note`."""

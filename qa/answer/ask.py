@@ -18,13 +18,15 @@ from qa.answer.timeline import TIMELINE_K, from_hits
 from qa.answer.timing import order_of_reports
 from qa.retrieve.retriever import Retriever, validate_question
 from qa.retrieve.records import Hit
+from qa.retrieve.when import TimeReading
 
 
 def ask(question: str, history: History | None = None, retriever: Retriever | None = None,
-        filters: Filters | None = None, k: int = 5, answerer: Answerer | None = None) -> Answer:
-    """Answer `question` (asked after the chat `history`) from the index behind `retriever`."""
+        filters: Filters | None = None, k: int = 5, answerer: Answerer | None = None, time: bool = True) -> Answer:
+    """Answer `question` (asked after the chat `history`) from the index behind `retriever`; `time=False`
+    leaves its time words unread (no date bounds, no newest first)."""
     answer = None
-    for piece in ask_stream(question, history, retriever, filters, k, answerer):
+    for piece in ask_stream(question, history, retriever, filters, k, answerer, time):
         if isinstance(piece, Answer):
             answer = piece
     assert answer is not None, "an Answerer must end its stream with the Answer"
@@ -32,7 +34,8 @@ def ask(question: str, history: History | None = None, retriever: Retriever | No
 
 
 def ask_stream(question: str, history: History | None = None, retriever: Retriever | None = None,
-               filters: Filters | None = None, k: int = 5, answerer: Answerer | None = None) -> Iterator[str | Answer]:
+               filters: Filters | None = None, k: int = 5, answerer: Answerer | None = None,
+               time: bool = True) -> Iterator[str | Answer]:
     """Like `ask`, but yields the answer text piece by piece, then the `Answer`.
 
     `k` is how many passages the answer may draw on: more finds facts spread over
@@ -40,12 +43,12 @@ def ask_stream(question: str, history: History | None = None, retriever: Retriev
     """
     retriever = retriever or Retriever.open()
     answerer = answerer or default_answerer(retriever.encoder)
-    query, hits, history = retrieve(question, history, retriever, filters, k)
+    query, hits, history = retrieve(question, history, retriever, filters, k, time)
     yield from answer_stream(answerer, query, hits, history)
 
 
 def retrieve(question: str, history: History | None, retriever: Retriever, filters: Filters | None,
-             k: int) -> tuple[Query, list[Hit], list]:
+             k: int, time: bool = True) -> tuple[Query, list[Hit], list]:
     """The first half of `ask`: the standalone question, its passages, and the history as a list.
 
     The only half that reads the index: a server that shares one index between
@@ -55,12 +58,12 @@ def retrieve(question: str, history: History | None, retriever: Retriever, filte
     """
     question = validate_question(question)
     history = list(history or ())  # read twice: for the standalone rewrite, and as context for a model
-    own = retriever.read_time(question)
+    own = retriever.read_time(question) if time else TimeReading()
     query = resolve(question, None if own and not own.subject else history, similarity=_name_similarity(retriever))
-    reading = own if query.text == question else retriever.read_time(query.text)
+    reading = own if query.text == question or not time else retriever.read_time(query.text)
     query = replace(query, time=reading)
     depth = max(k, TIMELINE_K) if reading.timeline else max(k, DIGEST_K) if reading and not reading.subject else k
-    return query, retriever.search(query.text, k=depth, filters=filters), history
+    return query, retriever.search(query.text, k=depth, filters=filters, time=time), history
 
 
 def answer_stream(answerer: Answerer, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:
@@ -82,6 +85,11 @@ def answer_stream(answerer: Answerer, query: Query, hits: Sequence[Hit], history
         yield from (ordered.text, ordered)
         return
     note = time_note(reading)
+    if note and not hits and reading.bounded:  # the question's own dates leave nothing
+        answer = Answer(query.asked, f"No indexed article was {reading.describe().split(', ')[0]}.", (), True, (),
+                        query.text)
+        yield from (answer.text, answer)
+        return
     if note:
         yield note + PARAGRAPH
     for piece in answerer.stream(query, hits, history):

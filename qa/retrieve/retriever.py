@@ -47,19 +47,22 @@ class Retriever:
         index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.index_settings().backend)
         return cls(index, encoder, config.rank_plan())
 
-    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 5, filters: Filters | None = None, time: bool = True) -> list[Hit]:
         """The `k` passages most relevant to `question`, best first.
 
         `k` trades recall for reading: answers draw on at most these passages.
         `filters` (outlet, topic, date range) are applied inside both the vector and
         the keyword search. How passages are chosen is set by `self.plan` (see RankPlan).
+        Time in the question is read (`read_time`) unless `time` is false: a date it bounds ("before
+        October 20, 2023") narrows `filters`, "the latest" puts the newest articles about the subject first,
+        and a question about the articles themselves ("What's new?") gets the newest ones.
         """
         question = validate_question(question)
         k = validate_k(k)
         if filters is not None and not isinstance(filters, Filters):
             raise QueryError(f"filters={filters!r} is not a Filters", "pass Filters(outlets=(...), date_from=...) or None")
         self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
-        reading = self.read_time(question)
+        reading = self.read_time(question) if time else TimeReading()
         filters = within(filters, reading)
         store = self.index.store
         matcher = self._outlet_matcher()

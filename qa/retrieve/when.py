@@ -45,8 +45,8 @@ _TIMELINE = re.compile(
     re.I)
 # "in October 2023" is a bound only when it says when something was reported; else the month stays a
 # boost (qa.retrieve.cues): "a rise in usage during December 2022" dates an event, not an article.
-_REPORTED = re.compile(r"\b(?:report\w*|publish\w*|news|articles?|stor(?:y|ies)|coverage|headlines?|written|posted|"
-                       r"covered|said|wrote|happen\w*)\s+(?:\w+\s+)?$", re.I)
+_REPORTED = re.compile(r"\b(?:report(?:ed|s)?|published|posted|written|covered|news|articles?|stories|coverage|"
+                       r"headlines)\s+$", re.I)
 # A question that compares reports ("... as reported by X before D, remained consistent with Y's ...") dates one
 # report, not the articles to search: with an outlet named, its bounds are not read.
 _COMPARES = re.compile(r"\b(?:consisten\w*|inconsisten\w*|chang\w*|compar\w*|while|whereas|differ\w*|both|either|"
