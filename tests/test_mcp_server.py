@@ -59,10 +59,14 @@ def test_lists_its_tools_and_answers_each_with_text_and_structured_content(index
         follow = await session.call_tool("ask", {"question": "And what about Baidu?", "history": history})
         checked = await session.call_tool("check_claim", {"claim": "Sora was developed by Google."})
         empty = await session.call_tool("ask", {"question": SORA_QUESTION, "since": "2030-01-01"})
-        return tools, found, asked, follow, checked, empty
+        dated = await session.call_tool("timeline", {"query": "Sora"})
+        return tools, found, asked, follow, checked, empty, dated
 
-    tools, found, asked, follow, checked, empty = _session(index_dir, script)
-    assert sorted(tools) == ["ask", "check_claim", "search"]
+    tools, found, asked, follow, checked, empty, dated = _session(index_dir, script)
+    assert sorted(tools) == ["ask", "check_claim", "search", "timeline"]
+    assert not dated.is_error and dated.structured_content["events"], _text(dated)
+    assert set(dated.structured_content["events"][0]) >= {"date", "text", "url", "doc_id", "outlet"}
+    assert _text(dated).startswith("Timeline, oldest first")
     assert tools["search"].input_schema["properties"]["k"]["maximum"] == 100
     assert tools["ask"].input_schema["required"] == ["question"] and tools["ask"].description
     for result in (found, asked, follow, checked, empty):

@@ -28,6 +28,7 @@ from index.document import Filters
 from qa.answer import Answer, Answerer, History
 from qa.answer.ask import answer_stream, retrieve
 from qa.answer.factory import make_answerer
+from qa.answer.timeline import TIMELINE_K, Timeline, timeline
 from qa.check.nlp import pipeline
 from qa.check.search import FactCheck, check_in_index
 from qa.config import Config
@@ -77,6 +78,11 @@ class Desk:
         with self._lock:  # only retrieval reads the shared index; a model's answer must not hold up other chats
             query, hits, history = retrieve(question, history, self.retriever, filters, self.config.top_k, time)
         yield from answer_stream(answerer or self.answerer, query, hits, history)
+
+    def timeline(self, query: str, k: int | None = None, filters: Filters | None = None) -> Timeline:
+        """The dated events about `query`, oldest first, as `newsdesk timeline` prints them (qa.answer.timeline)."""
+        with self._lock:
+            return timeline(query, self.retriever, filters, k or TIMELINE_K)
 
     def read_time(self, question: str) -> TimeReading:
         """What `question` says about time, as the retriever reads it (qa.retrieve.when)."""

@@ -2,7 +2,7 @@
 
 An MCP host (Claude Desktop, an IDE, an agent framework) starts `newsdesk mcp --index DIR` and calls
 its tools: `search` (passages with their citations), `ask` (a cited answer, follow-ups resolved from
-the history as in the web chat) and `check_claim` (is a sentence supported, contradicted or not settled
+the history as in the web chat), `timeline` (dated events, oldest first) and `check_claim` (is a sentence supported, contradicted or not settled
 by the articles). Each answers with structured content, the same fields as the CLI's `--json`, and a
 readable text. A bad argument, or a question the index refuses, is a tool error with the one-line
 message the CLI would print; the server keeps running. Every tool goes through the `Desk` the web chat
@@ -88,12 +88,25 @@ class NewsTools:
         return _result("\n".join(result_lines(result)), result.to_dict())
 
 
+    def timeline(self, query: Annotated[str, Field(description="a subject ('Sam Bankman-Fried') or a question "
+                                                   "('How did the FTX trial unfold?')", min_length=1, max_length=2000)],
+                 k: Annotated[int, Field(ge=1, le=100, description="articles to search, 1 to 100")] = 40,
+                 outlets: Outlets = None, topics: Topics = None, since: Since = None,
+                 until: Until = None) -> CallToolResult:
+        found = self.desk.timeline(query, k, _filters(outlets, topics, since, until))
+        data = {"query": query, "subject": found.subject, "events": [e.to_dict() for e in found.events]}
+        return _result(found.answer.text + sources_markdown(found.answer), data)
+
+
 # name -> what the host's model reads about it. A tool is a NewsTools method of the same name.
 TOOLS: dict[str, str] = {
     "search": "Find the passages of the news articles most relevant to a question, each with its citation "
               "(title, outlet, date, url) and score. Use it to read what the articles say.",
     "ask": "Answer a question from the news articles: sentences quoted from them, each cited [n], with the "
            "sources listed. Pass the earlier turns as history for a follow-up. Says so when the articles don't answer.",
+    "timeline": "A dated list of what happened about a subject, oldest first: one event a line (its date, the "
+                "sentence that tells it, quoted, and its source); copies of one report become one line. Bound it "
+                "with since/until.",
     "check_claim": "Fact-check one sentence against the news articles: supported, contradicted (a passage says "
                    "otherwise: another number, date, name or the opposite) or not settled, with the quotes.",
 }
