@@ -91,6 +91,10 @@ def test_filters_run_inside_milvus(tmp_path, fake_encoder, target):
         assert ask(date_to="2023-10-02") == {"https://n.example/0", "https://n.example/1"}  # undated 3 never in a range
         assert ask(outlets=('Quote "Weekly"',)) == {"https://n.example/3"}  # a quote is only a quote
         assert ask(outlets=("Example Times",), date_from="2023-10-03") == {"https://n.example/2"}
+        # a date the question bounds is a filter too, inside Milvus, narrowed by the user's own
+        asked = {h.doc_id for h in retriever.search("harbour rail vaccine drought reported before October 3, 2023", k=10)}
+        assert asked == {"https://n.example/0", "https://n.example/1"}
+        assert [h.date for h in retriever.search("What is the latest news on the vaccine rollout?", k=1)] == ["2023-10-03"]
         dense = idx.engines.collection().search(fake_encoder.encode_query("harbour"), 10, Filters(outlets=("daily planet",)))
         assert dense and set(idx.store.chunk_docs([i for i, _ in dense]).values()) == {"https://n.example/1"}
     finally:

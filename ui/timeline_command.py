@@ -11,9 +11,10 @@ from ui.terminal import one_line, terminal_safe
 def run_timeline(args: argparse.Namespace, config: Config) -> int:
     from qa.answer.timeline import TIMELINE_K, timeline
     from qa.retrieve.retriever import Retriever, validate_question
-    from ui.commands import filters_of
+    from qa.retrieve.filters import parse_filters
 
-    query, filters = validate_question(args.query), filters_of(args)  # before the slow model load
+    query = validate_question(args.query)  # before the slow model load, like the filters
+    filters = parse_filters(args.outlet, args.topic, args.since, args.until)
     retriever = Retriever.open(config.index_dir, config)
     found = timeline(query, retriever, filters, args.k or TIMELINE_K)
     if args.json:
