@@ -118,3 +118,16 @@ def test_newest_first_puts_the_newest_article_about_the_subject_first():
     assert order[0] == "verdict"  # the round-up is newer but not about the trial; the explainer is barely relevant
     assert order.index("testimony") < order.index("trial-opens")
     assert set(order) == set(facts)
+
+
+def test_sources_that_disagree_and_differ_in_date_are_told_apart():
+    from qa.answer.records import Answer, Citation, Quote
+    from qa.answer.timing import newer_note
+
+    old = Citation(1, "a", "Old report", "The Verge", "2023-10-02", None, "p", 0, 1, (Quote("p", 0, 1),))
+    new = Citation(2, "b", "New report", "TechCrunch", "2023-11-03", None, "q", 0, 1, (Quote("q", 0, 1, True),))
+    answer = Answer("?", "No: ... [2]", (old, new), False, ())
+    assert newer_note(answer) == ("The sources disagree and differ in date: the newest is TechCrunch (2023-11-03) [2], "
+                                  "the oldest The Verge (2023-10-02) [1].")
+    agreeing = Citation(2, "b", "New report", "TechCrunch", "2023-11-03", None, "q", 0, 1, (Quote("q", 0, 1),))
+    assert newer_note(Answer("?", "...", (old, agreeing), False, ())) == ""  # no quote says otherwise

@@ -15,7 +15,7 @@ from qa.answer.factory import default_answerer
 from qa.answer.digest import DIGEST_K, digest, time_note
 from qa.answer.records import PARAGRAPH, Answer, Answerer, History
 from qa.answer.timeline import TIMELINE_K, from_hits
-from qa.answer.timing import order_of_reports
+from qa.answer.timing import newer_note, order_of_reports
 from qa.retrieve.retriever import Retriever, validate_question
 from qa.retrieve.records import Hit
 from qa.retrieve.when import TimeReading
@@ -93,8 +93,12 @@ def answer_stream(answerer: Answerer, query: Query, hits: Sequence[Hit], history
     if note:
         yield note + PARAGRAPH
     for piece in answerer.stream(query, hits, history):
-        if isinstance(piece, Answer) and note:
-            piece = replace(piece, text=note + PARAGRAPH + piece.text)
+        if isinstance(piece, Answer):
+            newer = newer_note(piece)  # sources that disagree: which report is the newer one
+            if newer:
+                yield PARAGRAPH + newer
+            text = PARAGRAPH.join(p for p in (note, piece.text, newer) if p)
+            piece = replace(piece, text=text) if text != piece.text else piece
         yield piece
 
 

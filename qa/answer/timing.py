@@ -55,6 +55,19 @@ def order_of_reports(query: Query, hits: Sequence[Hit]) -> Answer | None:
     return _answer(query, hits, head, [a, b], [first, second])
 
 
+def newer_note(answer: Answer) -> str:
+    """When the answer's sources disagree (a quote contradicts a claim) and were published on different days,
+    one sentence saying which report is newer; else ""."""
+    disagree = any(q.contradicts for c in answer.citations for q in c.quotes) or \
+        any(c.verdict == "contradicted" for c in answer.claims)
+    dated = sorted((c for c in answer.citations if c.date), key=lambda c: (c.date, c.n))
+    if not disagree or len({c.date for c in dated}) < 2:
+        return ""
+    newest, oldest = dated[-1], dated[0]
+    return (f"The sources disagree and differ in date: the newest is {newest.outlet or newest.title} "
+            f"({newest.date}) [{newest.n}], the oldest {oldest.outlet or oldest.title} ({oldest.date}) [{oldest.n}].")
+
+
 def _report(side: str, hits: Sequence[Hit], other: Hit | None) -> Hit | None:
     """The passage of the outlet `side` names that best matches what it says was reported."""
     lowered = side.lower()
