@@ -131,3 +131,11 @@ def test_sources_that_disagree_and_differ_in_date_are_told_apart():
                                   "the oldest The Verge (2023-10-02) [1].")
     agreeing = Citation(2, "b", "New report", "TechCrunch", "2023-11-03", None, "q", 0, 1, (Quote("q", 0, 1),))
     assert newer_note(Answer("?", "...", (old, agreeing), False, ())) == ""  # no quote says otherwise
+
+
+def test_the_chat_shows_how_the_last_question_was_read_escaped():
+    from ui.render import time_read_html
+
+    shown = time_read_html(read_time("What was reported about <b>X</b> before October 20, 2023?", NOW))
+    assert "published on or before 2023-10-19" in shown and "<b>" not in shown and "Untick" in shown
+    assert time_read_html(read_time("Who founded OpenAI?", NOW)) == "" and time_read_html(None) == ""
