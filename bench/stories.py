@@ -1,0 +1,81 @@
+"""Stories benchmark (`python -m bench.stories`): how well syndicated copies are grouped, and what it costs.
+
+grouping  the corpus and its copies parsed as ingest parses them and grouped by the store's own
+          `StoryIndex` (a scratch SQLite, no model): pairwise precision and recall over the
+          labelled clusters, near-miss pairs merged, other corpus articles pulled into a cluster,
+          and the grouping's time per document.
+search    (--index DIR, an index of the corpus and the copies) each original's title searched, k=10:
+          the share whose story appears exactly once, with per_story 1 and with every copy shown.
+ingest    (--ingest N) the first N corpus articles and their copies ingested with and without the
+          grouping (the store's `add`/`remove` made no-ops), each in a fresh index, same process.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from index.parse import parse_file
+from index.parse.fields import canonical_url
+from index.storage.schema import SCHEMA
+from index.storage.stories import StoryIndex
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+def _docs(corpus: Path, copies: Path):
+    return parse_file(corpus, corpus.parent) + parse_file(copies, copies.parent)
+
+
+def grouping(corpus: Path, syndication: Path) -> dict:
+    docs = _docs(corpus, syndication / "corpus-copies.jsonl")
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.executescript(SCHEMA)
+    stories = StoryIndex(db)
+    t0 = time.perf_counter()
+    for doc in docs:
+        stories.add(doc.doc_id, doc.text)
+    per_doc_ms = (time.perf_counter() - t0) * 1000 / len(docs)
+    story = stories.story_of([d.doc_id for d in docs])
+    ids = _Ids({d.url: d.doc_id for d in docs if d.url})
+    clusters = json.loads((syndication / "clusters.json").read_text())
+    near = json.loads((syndication / "near-misses.json").read_text())
+    labelled = {ids[u]: i for i, (o, cs) in enumerate(clusters.items()) for u in [o, *cs]}
+    true_pairs = {frozenset(p) for o, cs in clusters.items() for p in itertools.combinations([ids[u] for u in [o, *cs]], 2)}
+    found_pairs = {frozenset(p) for p in itertools.combinations(labelled, 2) if story[p[0]] == story[p[1]]}
+    merged = [p for p in near if story[ids[p[0]]] == story[ids[p[1]]]]
+    groups: dict[str, set[str]] = {}
+    for d, s in story.items():
+        groups.setdefault(s, set()).add(d)
+    pulled = sorted(d for d in story if d not in labelled and any(story[d] == story[x] for x in labelled))
+    others = sorted(sorted(g) for g in groups.values() if len(g) > 1 and not g & labelled.keys())
+    return {"documents": len(docs), "pairs": len(true_pairs),
+            "recall": round(len(found_pairs & true_pairs) / len(true_pairs), 4),
+            "precision": round(len(found_pairs & true_pairs) / max(1, len(found_pairs)), 4),
+            "near_misses_merged": len(merged), "others_pulled_in": pulled, "unlabelled_groups": others,
+            "grouping_ms_per_doc": round(per_doc_ms, 3)}
+
+
+class _Ids(dict):
+    """The dev set's urls (as written) -> the ids ingest gave them (their canonical form)."""
+
+    def __missing__(self, url: str) -> str:
+        return self[canonical_url(url)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.stories", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=EVAL / "multihop-rag" / "corpus.jsonl")
+    parser.add_argument("--syndication", type=Path, default=EVAL / "syndication")
+    parser.add_argument("--index", help="an index of the corpus and the copies: also measure search")
+    parser.add_argument("--ingest", type=int, default=0, help="also time ingest of the first N articles + copies")
+    args = parser.parse_args(argv)
+    print(json.dumps({"grouping": grouping(args.corpus, args.syndication)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
