@@ -89,7 +89,12 @@ class StoryIndex:
             return
         rest = {d: np.frombuffer(b, dtype=np.uint32)
                 for d, b in self._db.execute("SELECT doc_id, sig FROM story_docs WHERE story = ?", (row[0],)) if b}
-        for group in components(rest)[1:]:  # the largest keeps the story's id
+        groups = components(rest)
+        founders = [g for g in groups if any(story_id(d) == row[0] for d in g)]
+        keeper = founders[0] if founders else groups[0] if groups else []  # the founder's group, else the largest
+        for group in groups:  # the others take their first document's id (never the story's: its founder is elsewhere)
+            if group is keeper:
+                continue
             marks = ",".join("?" * len(group))
             self._db.execute(f"UPDATE story_docs SET story = ? WHERE doc_id IN ({marks})", [story_id(group[0]), *group])
 

@@ -42,6 +42,9 @@ class RankPlan:
     outlet_aspects: when the question names two or more outlets, treat each as a part to cover,
                    so the best article of every named outlet gets a place.
     keyword_engine: "tantivy" or "fts5" (see Config), or None for the one the index was written with.
+    per_story:     documents shown of one story (syndicated copies grouped at ingest): 1 shows a story
+                   once, its other outlets named on the hit ("also reported by"), leaving room for other
+                   articles; 0 shows every copy as its own hit.
     """
 
     mode: str = "hybrid"
@@ -57,6 +60,7 @@ class RankPlan:
     clause_candidates: int = 100
     outlet_aspects: bool = True
     keyword_engine: str | None = None
+    per_story: int = 1
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -65,6 +69,9 @@ class RankPlan:
             raise ConfigError(f"dense_weight {self.dense_weight} is outside 0..1", "use a share such as 0.3")
         if not 0.0 <= self.clause_weight <= 1.0:
             raise ConfigError(f"clause_weight {self.clause_weight} is outside 0..1", "use a share such as 0.65")
+        if isinstance(self.per_story, bool) or not isinstance(self.per_story, int) or self.per_story < 0:
+            raise ConfigError(f"per_story={self.per_story!r} is not a whole number of at least 0",
+                              "use per_story: 1 (a story once) or 0 (every copy)")
         if self.candidates < 1 or self.per_article < 1:
             raise ConfigError(f"candidates={self.candidates} and per_article={self.per_article} must be at least 1",
                               "use candidates: 300, per_article: 1")

@@ -20,6 +20,7 @@ from qa.config import Config, RankPlan, load_config
 from qa.retrieve.cues import OutletMatcher, clauses, read_cues
 from qa.retrieve.records import Hit
 from qa.retrieve.hybrid import rank
+from qa.retrieve.stories import by_story
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
@@ -36,9 +37,11 @@ class Retriever:
         self._outlets: tuple[int, OutletMatcher] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, config: Config | None = None) -> "Retriever":
-        """Open the index at `index_dir` (default: the config's) with the model it was built with."""
-        config = config or load_config()
+    def open(cls, index_dir: str | Path | None = None, config: Config | None = None,
+             per_story: int | None = None) -> "Retriever":
+        """Open the index at `index_dir` (default: the config's) with the model it was built with; `per_story`
+        overrides the config's (0: every syndicated copy shown as its own hit, see `qa.retrieve.stories`)."""
+        config = (config or load_config()).with_overrides(per_story=per_story)
         encoder = config.encoder()
         index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.index_settings().backend)
         return cls(index, encoder, config.rank_plan())
@@ -63,15 +66,17 @@ class Retriever:
             dense = lambda limit: engines.dense().search(query, limit, filters)  # noqa: E731
         keyword = engines.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None
         matcher = self._outlet_matcher()
-        found = rank(question, k, self.plan, store, dense, read_cues(question, matcher), filters,
-                     clauses(question, matcher) if self.plan.clause_weight > 0 else (), keyword)
+        found, stories = by_story(lambda n: rank(question, n, self.plan, store, dense, read_cues(question, matcher), filters,
+                                                 clauses(question, matcher) if self.plan.clause_weight > 0 else (), keyword),
+                                  k, store, self.plan.per_story)  # a story shown once, with its other reports
         rows = store.chunks([r.chunk_id for r in found])
         hits = []
         for chunk_id, score in ((r.chunk_id, r.score) for r in found):
             row = rows.get(chunk_id)
             if row is not None:
                 hits.append(Hit(len(hits) + 1, score, chunk_id, row.doc_id, row.text, row.start, row.end, row.title,
-                                row.outlet, row.published, row.url, row.source, row.kind, row.topics))
+                                row.outlet, row.published, row.url, row.source, row.kind, row.topics,
+                                *stories.get(row.doc_id, (None, ()))))
         return hits
 
     def _outlet_matcher(self) -> OutletMatcher:
