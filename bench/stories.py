@@ -67,6 +67,67 @@ class _Ids(dict):
         return self[canonical_url(url)]
 
 
+def search(index_dir: str, corpus: Path, syndication: Path, k: int = 10) -> dict:
+    """For each original, its title searched: the share whose story shows exactly one of its documents in the
+    top k (and at least one), with stories shown once (per_story 1) and with every copy (per_story 0)."""
+    from qa.config import load_config
+    from qa.retrieve.retriever import Retriever
+
+    clusters = json.loads((syndication / "clusters.json").read_text())
+    titles = {}
+    with open(corpus, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["url"] in clusters:
+                titles[row["url"]] = row["title"]
+    out = {}
+    for per_story in (1, 0):
+        retriever = Retriever.open(index_dir, load_config(), per_story=per_story)
+        try:
+            once = seen = 0
+            for url, title in titles.items():
+                story = retriever.index.store.stories.story_of([canonical_url(url)])[canonical_url(url)]
+                docs = {h.doc_id for h in retriever.search(title, k=k) if h.story == story}
+                once += len(docs) == 1
+                seen += len(docs) >= 1
+        finally:
+            retriever.close()
+        out[f"per_story={per_story}"] = {"originals": len(titles), "story_found": seen,
+                                         "shown_once": round(once / len(titles), 4)}
+    return out
+
+
+def ingest_cost(corpus: Path, syndication: Path, n: int) -> dict:
+    """Seconds to ingest the first `n` corpus articles and every copy, with and without grouping (alternating
+    runs, the model loaded before), each into a fresh index."""
+    from unittest import mock
+
+    from index.ingest import ingest
+    from qa.config import load_config
+
+    config = load_config()
+    encoder = config.encoder()
+    encoder.encode(["warm up"])
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.jsonl"
+        lines = [line for line in corpus.read_text("utf-8").splitlines(keepends=True) if line.strip()][:n]
+        sample.write_text("".join(lines) + (syndication / "corpus-copies.jsonl").read_text("utf-8"), "utf-8")
+        times: dict[str, list[float]] = {"with": [], "without": []}
+        for run, grouped in enumerate((False, True, False, True)):
+            target = Path(tmp) / f"idx{run}"
+            t0 = time.perf_counter()
+            if grouped:
+                ingest([sample], target, encoder, config.index_settings())
+            else:
+                with mock.patch.object(StoryIndex, "add", lambda self, d, t: ""), \
+                        mock.patch.object(StoryIndex, "remove", lambda self, d: None):
+                    ingest([sample], target, encoder, config.index_settings())
+            times["with" if grouped else "without"].append(time.perf_counter() - t0)
+    best = {key: min(v) for key, v in times.items()}
+    return {"documents": len(lines) + 55, "seconds": {k: [round(x, 2) for x in v] for k, v in times.items()},
+            "added_share": round(best["with"] / best["without"] - 1, 4)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.stories", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=EVAL / "multihop-rag" / "corpus.jsonl")
@@ -74,7 +135,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--index", help="an index of the corpus and the copies: also measure search")
     parser.add_argument("--ingest", type=int, default=0, help="also time ingest of the first N articles + copies")
     args = parser.parse_args(argv)
-    print(json.dumps({"grouping": grouping(args.corpus, args.syndication)}, indent=1))
+    result = {"grouping": grouping(args.corpus, args.syndication)}
+    if args.index:
+        result["search"] = search(args.index, args.corpus, args.syndication)
+    if args.ingest:
+        result["ingest"] = ingest_cost(args.corpus, args.syndication, args.ingest)
+    print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from index.settings import IndexSettings
 from index.storage.layout import IndexDir
 from index.storage.store import Store
 from qa.retrieve.retriever import Retriever
+from tests.milvus_server import milvus_server  # noqa: F401  (the fixture)
 
 PLAN = IndexSettings(chunk=ChunkPlan(max_tokens=64, overlap_tokens=8))
 _VOCAB = [f"{a}{b}" for a in ("tor", "mel", "vas", "quin", "dral", "ost", "pem", "rhu") for b in
@@ -205,3 +206,41 @@ def test_the_source_card_and_the_citation_name_the_other_reports():
     citation = Citation(1, "u1", "Harbour", "Wire Daily", "2023-10-02", None, "Text.", 0, 5, (), 1.0, hit.also_labels)
     assert text in card_html(citation, 1)
     assert citation.label.endswith("; also reported by Valley <Courier> (2023-10-03), coast.example")
+
+
+def test_stories_with_the_milvus_backend(tmp_path, fake_encoder, milvus_server):
+    import uuid
+
+    from index.engines.milvus.rows import MilvusTarget
+
+    target = MilvusTarget(uri=milvus_server.uri, collection=f"t_{uuid.uuid4().hex[:12]}")
+    idx = tmp_path / "idx"
+    ingest([_write(tmp_path / "src", "a.jsonl", [ORIGINAL, COPY, HALF, NEAR])], idx, fake_encoder,
+           IndexSettings(chunk=PLAN.chunk, backend=target))
+    assert _groups(idx) == {frozenset({"wire", "valley", "coast"}), frozenset({"other"})}
+    retriever = Retriever(IndexDir.open(idx, fake_encoder.model_id, target), fake_encoder)
+    try:
+        hits = retriever.search("Harbour deal signed", k=4)
+        assert len({h.doc_id for h in hits if h.story == hits[0].story}) == 1 and hits[0].also
+    finally:
+        retriever.close()
+
+
+@pytest.mark.ray
+def test_stories_with_the_ray_engine(tmp_path, fake_encoder):
+    pytest.importorskip("ray", reason="ray[data] is not installed (pip install 'newsdesk[ray]')")
+    import os
+
+    from index.ingest.parallel import runner_for
+
+    root = str(Path(__file__).resolve().parent.parent)  # Ray's workers find newsdesk through PYTHONPATH
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, old) if p)
+    runner = runner_for("ray", 2)
+    try:
+        ingest([_write(tmp_path / "src", "a.jsonl", [NEAR, HALF, COPY, ORIGINAL])], tmp_path / "idx", fake_encoder,
+               PLAN, IngestRun(runner=runner))
+    finally:
+        runner.close()
+        os.environ.pop("PYTHONPATH", None) if old is None else os.environ.update(PYTHONPATH=old)
+    assert _groups(tmp_path / "idx") == {frozenset({"wire", "valley", "coast"}), frozenset({"other"})}
