@@ -2,18 +2,20 @@
 
 A wire article republished elsewhere keeps its opening: outlets add a dateline ("LONDON
 (Reuters) - "), a new title or a footer, cut the end or run only the first half, and edit
-a few words. So a document is summarised by a MinHash signature of the word 4-grams of its
-first LEAD_WORDS words (the title left out), and two documents are copies when the
-signatures agree on at least SAME_STORY of their PERMUTATIONS values (the estimated Jaccard
-similarity of those 4-grams). On the syndication dev set (../shared/eval/syndication) the
-copies' leads share at least 0.69 of their 4-grams and the near misses (two articles on one
-subject) at most 0.03; over whole texts the copies fall to 0.35, which is why the lead is read.
+a few words. So a document is sketched (`signature`) by a MinHash of the word 4-grams of its
+first LEAD_WORDS words (the title left out), a MinHash of all its 4-grams, and their count.
+Two documents are copies (`same_story`) when the openings agree on at least SAME_STORY of
+their PERMUTATIONS values (the estimated Jaccard of those 4-grams) and the shorter text lies
+at least CONTAINED inside the longer. On the syndication dev set (../shared/eval/syndication)
+the copies' openings share at least 0.69 of their 4-grams (whole texts as little as 0.35: a
+copy may be half the article), the near misses at most 0.03; the containment check keeps
+apart articles that share only an opening (a site's sign-up banner, a weekly column's intro).
 
-Candidates are found by locality-sensitive hashing: the signature cut into BANDS bands of
-ROWS values, each band hashed to one integer; documents sharing a band key are compared.
-Pairs at 0.69 become candidates with probability 1 - (1 - 0.69^4)^32 > 0.999, pairs at 0.1
-with about 0.3%. This module is the method only (pure functions, no SQL); the tables that
-keep stories are `index.storage.stories`.
+Candidates are found by locality-sensitive hashing: the opening's MinHash cut into BANDS
+bands of ROWS values, each band hashed to one integer; documents sharing a band key are
+compared. Pairs at 0.69 become candidates with probability 1 - (1 - 0.69^4)^32 > 0.999,
+pairs at 0.1 with about 0.3%. This module is the method only (pure functions, no SQL);
+the tables that keep stories are `index.storage.stories`.
 """
 from __future__ import annotations
 

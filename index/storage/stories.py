@@ -5,7 +5,8 @@ and `Store.delete_document` call `add` and `remove` inside the write batch's tra
 crash keeps a batch's documents and their stories together or neither, and `--sync`, updates
 and `--rebuild` keep stories right by the same path as the documents. Tables (schema.py):
 `story_docs` (a document's story and signature) and `story_bands` (its LSH keys, indexed, so a
-new document finds its candidates with BANDS index lookups whatever the corpus size). A store
+new document finds its candidates with BANDS index lookups whatever the corpus size; a band row is two
+integers, about 20 bytes, and a document's rows are found again from its stored sketch). A store
 from before stories (format 3) has neither table: its reader sees every document as its own story.
 The method (signatures, bands, the threshold) is `index.stories`.
 """
@@ -19,12 +20,21 @@ import numpy as np
 from index.stories import band_keys, canonical_key, components, same_story, signature, story_id
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS story_docs (doc_id TEXT PRIMARY KEY, story TEXT NOT NULL, sig BLOB);
+CREATE TABLE IF NOT EXISTS story_docs (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, story TEXT NOT NULL,
+    sig BLOB);
 CREATE INDEX IF NOT EXISTS story_docs_story ON story_docs(story);
-CREATE TABLE IF NOT EXISTS story_bands (band INTEGER NOT NULL, doc_id TEXT NOT NULL,
-    PRIMARY KEY (band, doc_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS story_bands_doc ON story_bands(doc_id);
+CREATE TABLE IF NOT EXISTS story_bands (band INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (band, doc)) WITHOUT ROWID;
 """
+
+
+BAND_LIMIT = 200
+"""Candidates read per band, the newest first. A band shared by many documents is an opening they all share
+(a site's banner): a copy also shares the bands of its own words, so capping keeps each add's cost bounded."""
+
+
+def _parts(items: list, size: int = 500):
+    for lo in range(0, len(items), size):
+        yield items[lo : lo + size]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +71,10 @@ class StoryIndex:
         found: dict[str, int] = {}
         if sig is not None:
             keys = band_keys(sig)
-            rows = self._db.execute(
-                "SELECT d.doc_id, d.story, d.sig FROM story_docs d WHERE d.doc_id IN (SELECT DISTINCT doc_id FROM "
-                f"story_bands WHERE band IN ({','.join('?' * len(keys))}))", keys).fetchall()
+            near = {d for k in keys for (d,) in self._db.execute(
+                "SELECT doc FROM story_bands WHERE band = ? ORDER BY doc DESC LIMIT ?", (k, BAND_LIMIT))}
+            rows = [r for part in _parts(sorted(near)) for r in self._db.execute(
+                f"SELECT doc_id, story, sig FROM story_docs WHERE id IN ({','.join('?' * len(part))})", part)]
             for other, story, blob in rows:
                 if other != doc_id and blob and same_story(sig, np.frombuffer(blob, dtype=np.uint32))[0]:
                     found[story] = 0
@@ -74,19 +85,21 @@ class StoryIndex:
         if others:
             self._db.execute(f"UPDATE story_docs SET story = ? WHERE story IN ({','.join('?' * len(others))})",
                              [story, *others])
-        self._db.execute("INSERT OR REPLACE INTO story_docs VALUES (?, ?, ?)",
-                         (doc_id, story, sig.tobytes() if sig is not None else None))
+        row = self._db.execute("INSERT INTO story_docs (doc_id, story, sig) VALUES (?, ?, ?)",
+                               (doc_id, story, sig.tobytes() if sig is not None else None))
         if sig is not None:
-            self._db.executemany("INSERT OR IGNORE INTO story_bands VALUES (?, ?)", [(k, doc_id) for k in keys])
+            self._db.executemany("INSERT OR IGNORE INTO story_bands VALUES (?, ?)", [(k, row.lastrowid) for k in keys])
         return story
 
     def remove(self, doc_id: str) -> None:
         """Take `doc_id` out of its story; if it linked the others, they split into the stories they form alone."""
-        row = self._db.execute("SELECT story FROM story_docs WHERE doc_id = ?", (doc_id,)).fetchone()
-        self._db.execute("DELETE FROM story_docs WHERE doc_id = ?", (doc_id,))
-        self._db.execute("DELETE FROM story_bands WHERE doc_id = ?", (doc_id,))
+        row = self._db.execute("SELECT story, id, sig FROM story_docs WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None:
             return
+        self._db.execute("DELETE FROM story_docs WHERE id = ?", (row[1],))
+        if row[2]:
+            self._db.executemany("DELETE FROM story_bands WHERE band = ? AND doc = ?",
+                                 [(k, row[1]) for k in band_keys(np.frombuffer(row[2], dtype=np.uint32))])
         rest = {d: np.frombuffer(b, dtype=np.uint32)
                 for d, b in self._db.execute("SELECT doc_id, sig FROM story_docs WHERE story = ?", (row[0],)) if b}
         groups = components(rest)
@@ -109,8 +122,7 @@ class StoryIndex:
         out = {d: story_id(d) for d in doc_ids}
         if not self.present():
             return out
-        for lo in range(0, len(doc_ids), 500):
-            part = doc_ids[lo : lo + 500]
+        for part in _parts(doc_ids):
             out.update(self._db.execute(
                 f"SELECT doc_id, story FROM story_docs WHERE doc_id IN ({','.join('?' * len(part))})", part))
         return out
@@ -120,8 +132,7 @@ class StoryIndex:
         out: dict[str, list[tuple[tuple, Report]]] = {}
         if not self.present():
             return {}
-        for lo in range(0, len(stories), 500):
-            part = stories[lo : lo + 500]
+        for part in _parts(stories):
             for story, d, title, outlet, published, url, size in self._db.execute(
                     "SELECT s.story, d.doc_id, d.title, d.outlet, d.published, d.url, length(d.text) FROM story_docs s "
                     f"JOIN documents d ON d.doc_id = s.doc_id WHERE s.story IN ({','.join('?' * len(part))})", part):
