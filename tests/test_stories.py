@@ -244,3 +244,17 @@ def test_stories_with_the_ray_engine(tmp_path, fake_encoder):
         runner.close()
         os.environ.pop("PYTHONPATH", None) if old is None else os.environ.update(PYTHONPATH=old)
     assert _groups(tmp_path / "idx") == {frozenset({"wire", "valley", "coast"}), frozenset({"other"})}
+
+
+def test_the_extractive_answer_quotes_a_story_once_even_when_every_copy_is_shown(fake_encoder):
+    from qa.answer.extractive import ExtractiveAnswerer
+    from qa.retrieve.conversation import resolve
+    from qa.retrieve.records import Hit
+
+    wire = "The central bank raised interest rates by half a point on Tuesday to fight inflation, officials said."
+    edited = "The central bank raised interest rates by 0.5 points on Tuesday to fight inflation, officials say."
+    hits = [Hit(n + 1, 0.5, n, doc, text, 0, len(text), "Rates up", outlet, "2024-03-01", None, "a.jsonl", story="s1")
+            for n, (doc, text, outlet) in enumerate([("wire", wire, "Wire"), ("copy", edited, "Valley Courier")])]
+    answer = list(ExtractiveAnswerer(fake_encoder, threshold=0.1).stream(
+        resolve("How much did the central bank raise interest rates?"), hits))[-1]
+    assert not answer.abstained and len(answer.citations) == 1
