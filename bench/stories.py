@@ -4,8 +4,9 @@ grouping  the corpus and its copies parsed as ingest parses them and grouped by 
           `StoryIndex` (a scratch SQLite, no model): pairwise precision and recall over the
           labelled clusters, near-miss pairs merged, other corpus articles pulled into a cluster,
           and the grouping's time per document.
-search    (--index DIR, an index of the corpus and the copies) each original's title searched, k=10:
-          the share whose story appears exactly once, with per_story 1 and with every copy shown.
+search    (--index DIR, an index of the corpus and the copies) each original's title, and each MultiHop-RAG
+          question whose evidence holds an original, searched with k=10: the share of (query, original)
+          whose story shows exactly one document, with per_story 1 and with every copy shown (0).
 ingest    (--ingest N) the first N corpus articles and their copies ingested with and without the
           grouping (the store's `add`/`remove` made no-ops), each in a fresh index, same process.
 """
@@ -80,21 +81,36 @@ def search(index_dir: str, corpus: Path, syndication: Path, k: int = 10) -> dict
             row = json.loads(line)
             if row["url"] in clusters:
                 titles[row["url"]] = row["title"]
+    asked = [(title, [url]) for url, title in titles.items()]
+    questions = []  # MultiHop-RAG questions whose evidence holds an original: (question, its originals)
+    with open(corpus.parent / "questions.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            originals = [u for u in row.get("evidence") or [] if u in clusters]
+            if originals:
+                questions.append((row["question"], originals))
     out = {}
     for per_story in (1, 0):
         retriever = Retriever.open(index_dir, load_config(), per_story=per_story)
         try:
-            once = seen = 0
-            for url, title in titles.items():
-                story = retriever.index.store.stories.story_of([canonical_url(url)])[canonical_url(url)]
-                docs = {h.doc_id for h in retriever.search(title, k=k) if h.story == story}
-                once += len(docs) == 1
-                seen += len(docs) >= 1
+            out[f"per_story={per_story}"] = {"titles": _once(retriever, asked, k),
+                                             "questions": _once(retriever, questions, k)}
         finally:
             retriever.close()
-        out[f"per_story={per_story}"] = {"originals": len(titles), "story_found": seen,
-                                         "shown_once": round(once / len(titles), 4)}
     return out
+
+
+def _once(retriever, asked: list[tuple[str, list[str]]], k: int) -> dict:
+    """Over (query, original) pairs: the share whose story shows exactly one document in the top k, and the
+    share where it shows at all."""
+    once = seen = pairs = 0
+    for query, originals in asked:
+        hits = retriever.search(query, k=k)
+        for url in originals:
+            story = retriever.index.store.stories.story_of([canonical_url(url)])[canonical_url(url)]
+            docs = {h.doc_id for h in hits if h.story == story}
+            once, seen, pairs = once + (len(docs) == 1), seen + bool(docs), pairs + 1
+    return {"pairs": pairs, "story_in_top": round(seen / pairs, 4), "shown_once": round(once / pairs, 4)}
 
 
 def ingest_cost(corpus: Path, syndication: Path, n: int) -> dict:
