@@ -36,6 +36,7 @@ _WORD = re.compile(r"\w+")
 _rng = np.random.default_rng(29)
 _SALT = _rng.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64)
 _ODD = _rng.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_POSITION = _rng.integers(0, 1 << 63, SHINGLE, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -44,14 +45,30 @@ def signature(text: str) -> np.ndarray | None:
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return None
-    lead = _minhash({" ".join(words[i : i + SHINGLE]) for i in range(min(len(words), LEAD_WORDS) - SHINGLE + 1)})
-    every = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-    return np.concatenate([lead, _minhash(every), np.array([min(len(every), 0xFFFFFFFF)], dtype=np.uint32)])
+    shingles = _shingle_hashes(words)
+    every = np.unique(shingles)
+    return np.concatenate([_minhash(np.unique(shingles[: LEAD_WORDS - SHINGLE + 1])), _minhash(every),
+                           np.array([min(len(every), 0xFFFFFFFF)], dtype=np.uint32)])
 
 
-def _minhash(shingles: set[str]) -> np.ndarray:
-    hashes = np.fromiter((int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
-                          for s in shingles), dtype=np.uint64, count=len(shingles))
+def _shingle_hashes(words: list[str]) -> np.ndarray:
+    """A 64-bit hash of each run of SHINGLE words, in text order: each distinct word hashed once (blake2b, the
+    same in every process), the runs combined and mixed in numpy (a splitmix64 finaliser)."""
+    ids: dict[str, int] = {}
+    for w in words:
+        if w not in ids:
+            ids[w] = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+    h = np.fromiter((ids[w] for w in words), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE + 1
+    x = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE):
+        x = (x ^ h[k : k + n]) * _POSITION[k]  # wrapping mod 2^64: order-sensitive
+    x ^= x >> np.uint64(31)
+    x *= np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(29))
+
+
+def _minhash(hashes: np.ndarray) -> np.ndarray:
     # one permutation per (salt, odd multiplier): multiply-shift hashing, wrapping mod 2^64, high 32 bits kept
     # (a linear (a*h + b) mod p over 32-bit hashes is not min-wise: the smallest h wins every permutation)
     mixed = ((hashes[None, :] ^ _SALT[:, None]) * _ODD[:, None]) >> np.uint64(32)
