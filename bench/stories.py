@@ -4,6 +4,8 @@ grouping  the corpus and its copies parsed as ingest parses them and grouped by 
           `StoryIndex` (a scratch SQLite, no model): pairwise precision and recall over the
           labelled clusters, near-miss pairs merged, other corpus articles pulled into a cluster,
           and the grouping's time per document.
+held_out  copies made here of 60 other corpus articles (the same kinds of edits, at random): recall, and
+          other articles pulled into their stories.
 search    (--index DIR, an index of the corpus and the copies) each original's title, and each MultiHop-RAG
           question whose evidence holds an original, searched with k=10: the share of (query, original)
           whose story shows exactly one document, with per_story 1 and with every copy shown (0).
@@ -144,6 +146,41 @@ def ingest_cost(corpus: Path, syndication: Path, n: int) -> dict:
             "added_share": round(best["with"] / best["without"] - 1, 4)}
 
 
+def held_out(corpus: Path, syndication: Path, n: int = 60, seed: int = 7) -> dict:
+    """Copies made here, the dev set's kinds of edits at random, of `n` corpus articles the dev set did not copy,
+    grouped with the whole corpus: recall over (original, copy) pairs, and other corpus articles pulled in."""
+    import random
+    import re
+
+    rng = random.Random(seed)
+    clusters = json.loads((syndication / "clusters.json").read_text())
+    rows = [json.loads(line) for line in corpus.read_text("utf-8").splitlines() if line.strip()]
+    pool = [r for r in rows if r["url"] not in clusters and len(r["body"]) > 1500]
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.executescript(SCHEMA)
+    stories = StoryIndex(db)
+    for r in rows:
+        stories.add(r["url"], r["body"])
+    pairs = []
+    for i, r in enumerate(rng.sample(pool, n)):
+        paras = [p for p in r["body"].split("\n") if p.strip()]
+        if rng.random() < 0.3:
+            paras = paras[: max(1, len(paras) // 2)]
+        elif rng.random() < 0.5 and len(paras) > 3:
+            paras = paras[: -rng.randint(1, 2)]
+        paras = [re.sub(r"(?<=[.!?]) [^.!?]+[.!?](?= )", "", p, count=1) if rng.random() < 0.3 else p for p in paras]
+        body = rng.choice(["", "NEW YORK (AP) — ", "(Reuters) - "]) + "\n".join(paras)
+        body = body.replace(" said", " says").replace("%", " percent").replace("U.S.", "US")
+        body += rng.choice(["", "\nRead more: another story", "\nCopyright 2023 The Wire"])
+        stories.add(f"copy-{i}", body)
+        pairs.append((r["url"], f"copy-{i}"))
+    story = stories.story_of([r["url"] for r in rows] + [c for _, c in pairs])
+    joined = sum(story[a] == story[b] for a, b in pairs)
+    copies_of = {story[a] for a, _ in pairs}
+    pulled = [r["url"] for r in rows if story[r["url"]] in copies_of and r["url"] not in dict(pairs)]
+    return {"copies": len(pairs), "recall": round(joined / len(pairs), 4), "others_pulled_in": pulled}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.stories", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=EVAL / "multihop-rag" / "corpus.jsonl")
@@ -151,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--index", help="an index of the corpus and the copies: also measure search")
     parser.add_argument("--ingest", type=int, default=0, help="also time ingest of the first N articles + copies")
     args = parser.parse_args(argv)
-    result = {"grouping": grouping(args.corpus, args.syndication)}
+    result = {"grouping": grouping(args.corpus, args.syndication), "held_out": held_out(args.corpus, args.syndication)}
     if args.index:
         result["search"] = search(args.index, args.corpus, args.syndication)
     if args.ingest:
