@@ -112,7 +112,10 @@ class StoryIndex:
             self._db.execute(f"UPDATE story_docs SET story = ? WHERE doc_id IN ({marks})", [story_id(group[0]), *group])
 
     def fill(self, docs: list[tuple[str, str]]) -> None:
-        """Group `(doc_id, text)` of a store written before stories (the format upgrade), in id order."""
+        """Group `(doc_id, text)` of a store written before stories (the format upgrade), in id order, from
+        scratch (whatever rows the tables held are replaced)."""
+        self._db.execute("DELETE FROM story_bands")
+        self._db.execute("DELETE FROM story_docs")
         for doc_id, text in sorted(docs):
             self.add(doc_id, text)
 
