@@ -167,7 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=commands.eval_command)
 
     from bench.command import add_bench_command
+    from ui.stories_command import add_stories_command
 
+    add_stories_command(sub)
     add_bench_command(sub)
     return parser
 

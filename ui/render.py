@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from qa.answer import Answer, Citation
 from qa.answer.records import paragraphs
 from index.document import Filters
-from qa.retrieve.records import Hit
+from qa.retrieve.records import Hit, also_reported
 from ui.desk import CorpusSummary
 
 CONTEXT_CHARS = 280  # passage text shown on each side of the quoted sentences
@@ -117,16 +117,17 @@ def card_html(c: Citation, turn: int) -> str:
     that contradicts a claim of the answer marked as such)."""
     against = {(q.start - c.passage_start, q.end - c.passage_start) for q in c.quotes if q.contradicts}
     return _card(card_id(turn, c.n), f"[{c.n}]", c.title, c.url, c.outlet, c.date,
-                 highlighted(c.passage, c.local_spans(), against=against))
+                 highlighted(c.passage, c.local_spans(), against=against), c.also)
 
 
 def hit_card_html(hit: Hit, turn: int) -> str:
     return _card(f"nd-hit-{turn}-{hit.rank}", f"#{hit.rank}", hit.title, hit.url, hit.outlet, hit.date,
-                 e(_clip(hit.text, 0, len(hit.text), CONTEXT_CHARS * 2)))
+                 e(_clip(hit.text, 0, len(hit.text), CONTEXT_CHARS * 2)), hit.also_labels)
 
 
 def _card(anchor: str, badge: str, title: str, url: str | None, outlet: str | None, date: str | None,
-          passage_html: str) -> str:
+          passage_html: str, also: tuple[str, ...] = ()) -> str:
+    """A source card; `also` names the story's other reports (syndicated copies shown once)."""
     link = safe_url(url)
     title_html = (f'<a href="{e(link)}" target="_blank" rel="noopener noreferrer nofollow">{e(title)}</a>'
                   if link else e(title))
@@ -134,6 +135,7 @@ def _card(anchor: str, badge: str, title: str, url: str | None, outlet: str | No
     return (f'<article class="nd-card" id="{anchor}"><div class="nd-card-head"><span class="nd-badge">{e(badge)}</span>'
             f'<span class="nd-title">{title_html}</span></div>'
             + (f'<div class="nd-meta">{meta}</div>' if meta else "")
+            + (f'<div class="nd-meta nd-also">{e(also_reported(also))}</div>' if also else "")
             + f'<blockquote class="nd-passage">{passage_html}</blockquote></article>')
 
 

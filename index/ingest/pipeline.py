@@ -76,11 +76,12 @@ class IngestReport:
     total_documents: int = 0
     total_chunks: int = 0
     refused: tuple[str, ...] = ()  # uploads only: documents skipped because another source holds their id
+    total_stories: int = 0  # documents grouped with their syndicated copies (index.storage.stories)
 
     def summary(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
                 f"{self.chunks} chunks written ({self.embedded} embedded), index holds {self.total_documents} documents"
-                f" / {self.total_chunks} chunks; {len(self.errors)} files with errors; {self.seconds:.1f} s")
+                f" in {self.total_stories} stories / {self.total_chunks} chunks; {len(self.errors)} files with errors; {self.seconds:.1f} s")
 
 
 def ingest(paths: Iterable[Path | str], index_dir: Path | str, encoder: Encoder,
@@ -129,12 +130,12 @@ def _update(paths: list[Path], index_dir: Path, encoder: Encoder, settings: Inde
             embedder = run.runner.embedder(encoder, lambda: _to_embed(index, pending))
             written, embedded = write_pending(index, pending, embedder, run.progress)
             index.engines.save(changed=bool(written or counts["removed"]))
-            totals = index.store.counts()
+            totals = index.store.counts() | {"stories": index.store.stories.count()}
         finally:
             index.close()
     return IngestReport(counts["added"], counts["updated"], counts["unchanged"], counts["removed"], written,
                         embedded, time.perf_counter() - t0, tuple(errors), tuple(warnings),
-                        totals["documents"], totals["chunks"], tuple(refused))
+                        totals["documents"], totals["chunks"], tuple(refused), totals["stories"])
 
 
 def _rebuild(paths: list[Path], target: Path, encoder: Encoder, settings: IndexSettings,
@@ -163,7 +164,8 @@ def _merged(a: IngestReport, b: IngestReport) -> IngestReport:
     """One report for two runs into the same index (b ran last, so its totals stand)."""
     return IngestReport(a.added + b.added, a.updated + b.updated, a.unchanged + b.unchanged, a.removed + b.removed,
                         a.chunks + b.chunks, a.embedded + b.embedded, a.seconds + b.seconds, a.errors + b.errors,
-                        a.warnings + b.warnings, b.total_documents, b.total_chunks, a.refused + b.refused)
+                        a.warnings + b.warnings, b.total_documents, b.total_chunks, a.refused + b.refused,
+                        b.total_stories)
 
 
 def _plan(index: IndexDir, files: list[tuple[Path, Path]], encoder: Encoder, plan: ChunkPlan, run: IngestRun):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from index.document import Filters
 from index.engines.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
+from index.storage.stories import SCHEMA as STORY_SCHEMA
 
-FORMAT_VERSION = 3
-"""2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`).
+FORMAT_VERSION = 4
+"""2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`);
+4: stories (`story_docs`, `story_bands`: syndicated copies grouped, `index.storage.stories`).
 Older stores are upgraded in place when a writer opens them, without re-embedding (see `Store._upgrade`);
 readers read them as they are."""
 
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_vec ON chunks(vec_key);
 CREATE TABLE IF NOT EXISTS vectors (vec_key TEXT PRIMARY KEY, vec BLOB NOT NULL);
-""" + KEYWORD_SCHEMA
+""" + KEYWORD_SCHEMA + STORY_SCHEMA
 
 
 def like_prefix(prefix: str) -> str:

@@ -26,6 +26,7 @@ from index.engines.keyword.fts5 import KeywordIndex
 from index.storage.folder import DB_NAME  # noqa: F401  (re-exported; index.storage.folder names every file of an index)
 from index.storage.reads import StoreReads
 from index.storage.schema import FORMAT_VERSION, SCHEMA
+from index.storage.stories import StoryIndex
 
 
 
@@ -44,6 +45,7 @@ class Store(StoreReads):
         self.read_only = read_only
         self._db = _connect(path, read_only)
         self.keywords: KeywordIndex | None = KeywordIndex(self._db)  # None: FTS5 not kept (tantivy is the engine)
+        self.stories = StoryIndex(self._db)  # syndicated copies, grouped in the same transactions as the documents
         if not read_only:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -68,6 +70,10 @@ class Store(StoreReads):
             # are keyed by the embedded text); until then they are found under their old ids.
             with self.transaction(bump=False):
                 self._db.execute("DELETE FROM files WHERE path IN (SELECT file FROM documents WHERE url IS NULL)")
+                self.set_meta(format_version=3)
+        if self.meta().get("format_version") == "3":  # 4: stories, grouped from the stored texts (no re-embedding)
+            with self.transaction(bump=False):
+                self.stories.fill(list(self._db.execute("SELECT doc_id, text FROM documents")))
                 self.set_meta(format_version=FORMAT_VERSION)
 
     def fill_fts5(self) -> None:
@@ -148,6 +154,7 @@ class Store(StoreReads):
                              [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, vec_key(c.embed_text)) for c in chunks])
         if self.keywords is not None:
             self.keywords.put(doc, [(c.chunk_id, c.text) for c in chunks])
+        self.stories.add(doc.doc_id, doc.text)
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document with its chunks; returns the chunk ids to drop from the vector index."""
@@ -156,6 +163,7 @@ class Store(StoreReads):
             self.keywords.delete(ids)
         for table in ("chunks", "topics", "documents"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        self.stories.remove(doc_id)
         return ids
 
     def drop_orphan_vectors(self) -> None:

@@ -244,7 +244,8 @@ def _near_copy(a: Sentence, b: Sentence, cosine: float) -> bool:
     if da[0] == db[0] and da[1] < db[2] and db[1] < da[2]:
         return True
     wa, wb = set(a.text.lower().split()), set(b.text.lower().split())
-    return cosine >= 0.95 or len(wa & wb) / max(1, len(wa | wb)) >= 0.7
+    same_story = a.hit.story is not None and a.hit.story == b.hit.story  # copies: a word edit must not let one repeat
+    return cosine >= 0.95 or len(wa & wb) / max(1, len(wa | wb)) >= (0.5 if same_story else 0.7)
 
 
 def _with_antecedents(chosen: list[tuple[Sentence, float]], candidates: list[Sentence]) -> list[tuple[Sentence, float]]:
@@ -285,7 +286,7 @@ def _cite(picked: list[tuple[Sentence, float]]) -> tuple[tuple[Citation, ...], l
         quotes = tuple(Quote(s.text, s.doc_span[1], s.doc_span[2]) for s in sentences)
         hit = g["hit"]
         citations.append(Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, g["text"], g["start"],
-                                  g["end"], quotes, round(g["score"], 4)))
+                                  g["end"], quotes, round(g["score"], 4), hit.also_labels))
         ordered += [(s, n) for s in sentences]
     return tuple(citations), ordered
 

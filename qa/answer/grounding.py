@@ -131,7 +131,7 @@ def _direct(rows: list[list]) -> None:
 def _citation(hit: Hit, n: int, spans: dict[tuple[int, int], bool]) -> Citation:
     quotes = tuple(Quote(hit.text[a:b], hit.start + a, hit.start + b, against) for (a, b), against in sorted(spans.items()))
     return Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, hit.text, hit.start, hit.end, quotes,
-                    round(hit.score, 4))
+                    round(hit.score, 4), hit.also_labels)
 
 
 def _marked(words: str, marks: str) -> str:

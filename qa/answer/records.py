@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from qa.retrieve.conversation import Query
-from qa.retrieve.records import Hit
+from qa.retrieve.records import Hit, also_reported
 
 ABSTAIN_TEXT = "The indexed articles don't answer this."
 PARAGRAPH = "\n\n"  # between an answer's parts (the direct answer, a notice, the quotes); a single line break is
@@ -59,11 +59,13 @@ class Citation:
     passage_end: int
     quotes: tuple[Quote, ...]
     score: float = 0.0
+    also: tuple[str, ...] = ()  # the story's other reports, `Outlet (date)` (syndicated copies, shown once)
 
     @property
     def label(self) -> str:
-        """`"Title", Outlet, 2024-02-21` (missing parts left out)."""
-        return ", ".join([f'"{self.title}"'] + [p for p in (self.outlet, self.date) if p])
+        """`"Title", Outlet, 2024-02-21; also reported by Other (2024-02-22)` (missing parts left out)."""
+        own = ", ".join([f'"{self.title}"'] + [p for p in (self.outlet, self.date) if p])
+        return f"{own}; {also_reported(self.also)}" if self.also else own
 
     def local_spans(self) -> list[tuple[int, int]]:
         """The quotes' spans relative to `passage` (what a highlighter needs)."""

@@ -104,6 +104,7 @@ def _answer(query: Query, hits: Sequence[Hit], head: str, decided: list[tuple[Cl
                   for a, b in sorted(quoted)]
     citations = tuple(Citation(n, h.doc_id, h.title, h.outlet, h.date, h.url, h.text, h.start, h.end,
                                tuple(Quote(h.text[a:b], h.start + a, h.start + b, against)
-                                     for (a, b), against in sorted(spans[p].items())), round(h.score, 4))
+                                     for (a, b), against in sorted(spans[p].items())), round(h.score, 4),
+                               h.also_labels)
                       for p, n in number.items() for h in (hits[p],))
     return Answer(query.asked, PARAGRAPH.join(lines), citations, False, tuple(hits), query.text, 1.0)

@@ -63,6 +63,8 @@ class Config:
                    favours names, numbers and rare words (news questions are full of them).
     per_article:   passages of one article before the next article appears: 1 spreads the top_k
                    over the most articles (comparisons need several); more gives deeper context.
+    per_story:     documents of one story (syndicated copies) shown: 1 shows a story once, naming the
+                   other outlets ("also reported by"); 0 shows every copy.
     clause_weight: how much ranking favours covering every part of a multi-part question (each
                    clause searched on its own): higher finds an article per clause, lower keeps the
                    single best match first; 0 turns it off (faster: no extra search per clause).
@@ -115,6 +117,7 @@ class Config:
     dense_weight: float = RankPlan().dense_weight
     per_article: int = RankPlan().per_article
     clause_weight: float = RankPlan().clause_weight
+    per_story: int = RankPlan().per_story
     news_cues: bool = True
     index_type: str = "auto"
     ingest_engine: str = "local"
@@ -140,7 +143,8 @@ class Config:
         cues = {} if self.news_cues else {"outlet_boost": 0.0, "date_boost": 0.0, "month_boost": 0.0,
                                           "outlet_aspects": False}
         return RankPlan(mode=self.search_mode, dense_weight=self.dense_weight, per_article=self.per_article,
-                        clause_weight=self.clause_weight, keyword_engine=self.keyword_engine, now=str(self.now), **cues)
+                        clause_weight=self.clause_weight, keyword_engine=self.keyword_engine, per_story=self.per_story,
+                        now=str(self.now), **cues)
 
     def milvus_target(self) -> MilvusTarget | None:
         """The Milvus collection of backend: milvus, the environment's values over the file's; None: local."""
@@ -164,7 +168,7 @@ class Config:
 _CHOICES = {"search_mode": MODES, "index_type": INDEX_TYPES, "keyword_engine": KEYWORD_ENGINES,
             "ingest_engine": ENGINES, "answerer": ANSWERERS, "backend": BACKENDS}
 _RANGES = {"batch_size": (1, 4096), "chunk_tokens": (32, 512), "embed_tokens": (16, 512), "chunk_overlap": (0, 128), "top_k": (1, 100),
-           "dense_weight": (0.0, 1.0), "per_article": (1, 100), "clause_weight": (0.0, 1.0), "ingest_workers": (0, 256)}
+           "dense_weight": (0.0, 1.0), "per_article": (1, 100), "per_story": (0, 100), "clause_weight": (0.0, 1.0), "ingest_workers": (0, 256)}
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -46,6 +46,9 @@ class RankPlan:
     now:           the date "latest", "yesterday", "this week" and dates without a year are read against:
                    "index" (the newest publication date in the index: an archive's latest is its newest
                    article), "today" (the clock) or a date YYYY-MM-DD.
+    per_story:     documents shown of one story (syndicated copies grouped at ingest): 1 shows a story
+                   once, its other outlets named on the hit ("also reported by"), leaving room for other
+                   articles; 0 shows every copy as its own hit.
     """
 
     mode: str = "hybrid"
@@ -62,6 +65,7 @@ class RankPlan:
     outlet_aspects: bool = True
     keyword_engine: str | None = None
     now: str = "index"
+    per_story: int = 1
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -72,6 +76,9 @@ class RankPlan:
             raise ConfigError(f"clause_weight {self.clause_weight} is outside 0..1", "use a share such as 0.65")
         if not is_now(self.now):
             raise ConfigError(f"now: {self.now!r} is not index, today or a date", "use now: index, now: today or now: 2023-12-25")
+        if isinstance(self.per_story, bool) or not isinstance(self.per_story, int) or self.per_story < 0:
+            raise ConfigError(f"per_story={self.per_story!r} is not a whole number of at least 0",
+                              "use per_story: 1 (a story once) or 0 (every copy)")
         if self.candidates < 1 or self.per_article < 1:
             raise ConfigError(f"candidates={self.candidates} and per_article={self.per_article} must be at least 1",
                               "use candidates: 300, per_article: 1")

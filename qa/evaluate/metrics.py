@@ -30,14 +30,16 @@ class _Searcher(Protocol):
 
 def ranked_documents(hits: Iterable[object]) -> list[frozenset[str]]:
     """The distinct documents of ranked hits, best first; each as the set of names it answers to (id, url, and
-    for a url-less document its id without the file tag, the path a golden file names)."""
+    for a url-less document its id without the file tag, the path a golden file names; a story shown once also
+    answers to its other reports, which the hit names: `Hit.also`)."""
     out: list[frozenset[str]] = []
     seen: set[str] = set()
     for hit in hits:
         if hit.doc_id in seen:
             continue
         seen.add(hit.doc_id)
-        out.append(frozenset(n for n in (hit.doc_id, untagged(hit.doc_id), getattr(hit, "url", None)) if n))
+        also = [n for r in getattr(hit, "also", ()) for n in (r.doc_id, untagged(r.doc_id), r.url)]
+        out.append(frozenset(n for n in (hit.doc_id, untagged(hit.doc_id), getattr(hit, "url", None), *also) if n))
     return out
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import operator
 import re
 from pathlib import Path
+from typing import Callable
 
 from index.embed import Encoder
 from index.errors import QueryError
@@ -22,6 +23,7 @@ from qa.retrieve.cues import OutletMatcher, clauses, keywords, read_cues
 from qa.retrieve.records import Hit
 from qa.retrieve.hybrid import Ranked, rank
 from qa.retrieve.recency import POOL, newest_first
+from qa.retrieve.stories import by_story
 from qa.retrieve.when import TimeReading, read_time
 
 MAX_QUESTION_CHARS = 2000
@@ -40,9 +42,11 @@ class Retriever:
         self._newest: tuple[int, str | None] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, config: Config | None = None) -> "Retriever":
-        """Open the index at `index_dir` (default: the config's) with the model it was built with."""
-        config = config or load_config()
+    def open(cls, index_dir: str | Path | None = None, config: Config | None = None,
+             per_story: int | None = None) -> "Retriever":
+        """Open the index at `index_dir` (default: the config's) with the model it was built with; `per_story`
+        overrides the config's (0: every syndicated copy shown as its own hit, see `qa.retrieve.stories`)."""
+        config = (config or load_config()).with_overrides(per_story=per_story)
         encoder = config.encoder()
         index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.index_settings().backend)
         return cls(index, encoder, config.rank_plan())
@@ -68,20 +72,23 @@ class Retriever:
         matcher = self._outlet_matcher()
         text = (reading.subject or question) if reading else question
         if reading and not keywords(reading.subject):  # "What's new?": the articles themselves, newest first
-            found = [Ranked(c, d, 0.0) for c, d in store.newest_chunks(k, filters)]
+            ranked = lambda n: [Ranked(c, d, 0.0) for c, d in store.newest_chunks(n, filters)]  # noqa: E731
         else:
-            found = self._rank(text, max(k, POOL) if reading.recency else k, filters, matcher)
-            if reading.recency:
-                rows = store.chunks([r.chunk_id for r in found])
-                facts = {row.doc_id: (row.title, row.published and row.published[:10]) for row in rows.values()}
-                found = newest_first(found, text, facts, k)
+            ranked = self._ranker(text, filters, matcher)
+        # a story shown once, with its other reports (qa.retrieve.stories); "the latest" reorders a deeper pool
+        found, stories = by_story(ranked, max(k, POOL) if reading.recency else k, store, self.plan.per_story)
+        if reading.recency and reading.subject:
+            rows = store.chunks([r.chunk_id for r in found])
+            facts = {row.doc_id: (row.title, row.published and row.published[:10]) for row in rows.values()}
+            found = newest_first(found, text, facts, k)
         rows = store.chunks([r.chunk_id for r in found])
         hits = []
         for chunk_id, score in ((r.chunk_id, r.score) for r in found):
             row = rows.get(chunk_id)
             if row is not None:
                 hits.append(Hit(len(hits) + 1, score, chunk_id, row.doc_id, row.text, row.start, row.end, row.title,
-                                row.outlet, row.published, row.url, row.source, row.kind, row.topics))
+                                row.outlet, row.published, row.url, row.source, row.kind, row.topics,
+                                *stories.get(row.doc_id, (None, ()))))
         return hits
 
     def read_time(self, question: str) -> TimeReading:
@@ -101,15 +108,16 @@ class Retriever:
             self._newest = (generation, self.index.store.newest_date())
         return self._newest[1] or dt.date.today().isoformat()
 
-    def _rank(self, text: str, k: int, filters: Filters | None, matcher: OutletMatcher) -> list[Ranked]:
+    def _ranker(self, text: str, filters: Filters | None, matcher: OutletMatcher) -> Callable[[int], list[Ranked]]:
+        """The ranker for `text` asked for n passages (qa.retrieve.hybrid.rank), its query embedded once."""
         engines = self.index.engines  # local FAISS + tantivy/FTS5, or one Milvus collection: the same two sides
         dense = None
         if self.plan.mode != "keyword":
             query = self.encoder.encode_query(text)
             dense = lambda limit: engines.dense().search(query, limit, filters)  # noqa: E731
         keyword = engines.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None
-        return rank(text, k, self.plan, self.index.store, dense, read_cues(text, matcher), filters,
-                    clauses(text, matcher) if self.plan.clause_weight > 0 else (), keyword)
+        cues, parts = read_cues(text, matcher), clauses(text, matcher) if self.plan.clause_weight > 0 else ()
+        return lambda n: rank(text, n, self.plan, self.index.store, dense, cues, filters, parts, keyword)
 
     def _outlet_matcher(self) -> OutletMatcher:
         """Matcher of the outlets stored now; rebuilt when an ingest has changed the index."""
