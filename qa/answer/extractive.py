@@ -20,7 +20,7 @@ import numpy as np
 
 from index.chunk import split_sentences
 from qa.retrieve.conversation import Query
-from qa.answer.lead import each_outlet, kind, lead_line
+from qa.answer.lead import kind, lead_line, side_by_side
 from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
 from qa.answer.settle import settle
 from qa.retrieve.records import Hit
@@ -92,8 +92,7 @@ class ExtractiveAnswerer:
             yield Answer(query.asked, ABSTAIN_TEXT, (), True, tuple(hits), query.text, confidence)
             return
         question_kind = kind(query.text)
-        if question_kind == "yesno":
-            picked = each_outlet(query.text, picked, ranked)
+        picked = side_by_side(query.text, question_kind, picked, ranked)  # outlets' or options' evidence
         citations, ordered = _cite(picked)
         pieces = [lead_line(query.text, question_kind, ordered, ranked)]
         # Where the source matters (a yes/no about reports, a question about time) each source is named

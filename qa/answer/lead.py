@@ -1,7 +1,7 @@
 """What kind of answer a question wants, and what the extractive answer puts before its quotes.
 
-`kind` reads the question: "yesno" (Does / Did / Is ... ?, also after a leading
-clause), "who", "when", "where", "count" (how many / how much), "which" (which /
+`kind` reads the question: "choice" (A or B?, `qa.answer.choice`), "yesno" (Does /
+Did / Is ... ?, also after a leading clause), "who", "when", "where", "count" (how many / how much), "which" (which /
 what company, person, ...), else "open". `lead_line` puts first the phrase
 `qa.answer.phrase.answer_phrase` finds in the quoted sentences (a name, a date, a
 place or a number of the type asked for). `named_outlets` are the
@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from qa.answer.choice import chosen, each_option, options
 from qa.answer.phrase import answer_phrase
 from qa.answer.records import PARAGRAPH
 
@@ -38,19 +39,29 @@ VOTERS = 12  # best-scoring sentences that vote for the answer phrase (a name ma
 
 
 def kind(question: str) -> str:
-    """"yesno", "who", "when", "where", "count", "which" or "open" (any other question: no short phrase). A polite form
-    is read as the question it wraps: "Can you tell me who ..." asks who, "Do you know if ..." yes or no."""
+    """"choice", "yesno", "who", "when", "where", "count", "which" or "open" (any other question: no short
+    phrase). A polite form is read as the question it wraps: "Can you tell me who ..." asks who, "Do you know if ..." yes or no."""
     wrapped = _POLITE.match(question)
     if wrapped:
         question = question[wrapped.end():]
-        if re.match(r"(?:if|whether)\b", question, re.IGNORECASE):
-            return "yesno"
+    if options(question)[0]:
+        return "choice"  # "Was it Google or Microsoft that ...?" asks which, not yes or no
+    if wrapped and re.match(r"(?:if|whether)\b", question, re.IGNORECASE):
+        return "yesno"
     if _YESNO.match(question):
         return "yesno"
     for name, pattern in (("count", _COUNT), ("when", _WHEN), ("where", _WHERE), ("who", _WHO), ("which", _WHICH)):
         if pattern.search(question):
             return name
     return "open"
+
+
+def side_by_side(question: str, question_kind: str, picked: list, ranked: list) -> list:
+    """`picked` with the evidence a reader compares added: each named outlet's for a yes/no question,
+    each option's for an A-or-B one (`qa.answer.choice.each_option`)."""
+    if question_kind == "yesno":
+        return each_outlet(question, picked, ranked)
+    return each_option(question, picked, ranked) if question_kind == "choice" else picked
 
 
 def each_outlet(question: str, picked: list, ranked: list) -> list:
@@ -76,8 +87,11 @@ def lead_line(question: str, question_kind: str, ordered: list, ranked: list) ->
     shown = [s for s, _ in ordered]
     scores = {s.doc_span: score for s, score in ranked}
     voters = shown + [s for s, _ in ranked[:VOTERS] if s.doc_span not in {x.doc_span for x in shown}]
-    found = answer_phrase(question, question_kind, [(s.text, scores.get(s.doc_span, 0.0)) for s in voters],
-                          len(shown))
+    if question_kind == "choice":
+        found = chosen(question, shown, ranked)
+    else:
+        found = answer_phrase(question, question_kind, [(s.text, scores.get(s.doc_span, 0.0)) for s in voters],
+                              len(shown))
     if found is None:
         return ""
     i, start, end = found
