@@ -20,8 +20,9 @@ import numpy as np
 
 from index.chunk import split_sentences
 from qa.retrieve.conversation import Query
+from qa.answer.cite import cite
 from qa.answer.lead import kind, lead_line, side_by_side
-from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
+from qa.answer.records import ABSTAIN_TEXT, Answer, History
 from qa.answer.settle import settle
 from qa.retrieve.records import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
@@ -93,7 +94,7 @@ class ExtractiveAnswerer:
             return
         question_kind = kind(query.text)
         picked = side_by_side(query.text, question_kind, picked, ranked)  # outlets' or options' evidence
-        citations, ordered = _cite(picked)
+        citations, ordered = cite(picked)
         pieces = [lead_line(query.text, question_kind, ordered, ranked)]
         # Where the source matters (a yes/no about reports, a question about time) each source is named
         # with its date before its first quote: "TechCrunch (2023-11-02): ...".
@@ -259,40 +260,3 @@ def _with_antecedents(chosen: list[tuple[Sentence, float]], candidates: list[Sen
             spans.add(before.doc_span)
             out.append((before, score))
     return out
-
-
-def _cite(picked: list[tuple[Sentence, float]]) -> tuple[tuple[Citation, ...], list[tuple[Sentence, int]]]:
-    """Group the picked sentences by passage (merging overlapping passages of one document), number the
-    passages by their best sentence, and order sentences by passage, then best first (an added antecedent
-    shares its sentence's score, so it comes right before it)."""
-    scores = {sentence.doc_span: score for sentence, score in picked}
-    groups: list[dict] = []
-    for sentence, score in sorted(picked, key=lambda p: -p[1]):
-        hit = sentence.hit
-        group = next((g for g in groups if g["doc_id"] == hit.doc_id
-                      and hit.start <= g["end"] and g["start"] <= hit.end), None)
-        if group is None:
-            group = {"doc_id": hit.doc_id, "hit": hit, "start": hit.start, "end": hit.end, "text": hit.text,
-                     "sentences": [], "score": score}
-            groups.append(group)
-        elif hit.start != group["start"] or hit.end != group["end"]:
-            _merge(group, hit)
-        group["sentences"].append(sentence)
-    citations, ordered = [], []
-    for n, g in enumerate(groups, start=1):
-        sentences = sorted(g["sentences"], key=lambda s: (-scores[s.doc_span], s.doc_span[1]))
-        quotes = tuple(Quote(s.text, s.doc_span[1], s.doc_span[2]) for s in sentences)
-        hit = g["hit"]
-        citations.append(Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, g["text"], g["start"],
-                                  g["end"], quotes, round(g["score"], 4)))
-        ordered += [(s, n) for s in sentences]
-    return tuple(citations), ordered
-
-
-def _merge(group: dict, hit: Hit) -> None:
-    """Widen a group's passage to cover an overlapping passage of the same document."""
-    start, end = min(group["start"], hit.start), max(group["end"], hit.end)
-    text = [" "] * (end - start)
-    for s, t in ((group["start"], group["text"]), (hit.start, hit.text)):
-        text[s - start : s - start + len(t)] = t
-    group.update(start=start, end=end, text="".join(text))
