@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -24,6 +24,7 @@ from qa.answer.cite import cite
 from qa.answer.lead import kind, lead_line, side_by_side
 from qa.answer.records import ABSTAIN_TEXT, Answer, History
 from qa.answer.settle import settle
+from qa.answer.summary import pick_summary, summary_subject
 from qa.retrieve.records import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
 
@@ -87,18 +88,20 @@ class ExtractiveAnswerer:
         if checked is not None:
             yield from (checked.text, checked)
             return
-        picked, confidence, ranked = self._choose(query, hits)
+        subject = summary_subject(query.text)  # "Summarise what the articles say about X": X's key sentences
+        picked, confidence, ranked = self._choose(replace(query, text=subject) if subject else query, hits,
+                                                  summary=subject is not None)
         if not picked:
             yield ABSTAIN_TEXT
             yield Answer(query.asked, ABSTAIN_TEXT, (), True, tuple(hits), query.text, confidence)
             return
         question_kind = kind(query.text)
         picked = side_by_side(query.text, question_kind, picked, ranked)  # outlets' or options' evidence
-        citations, ordered = cite(picked)
+        citations, ordered = cite(picked, by_date=question_kind == "summary")
         pieces = [lead_line(query.text, question_kind, ordered, ranked)]
-        # Where the source matters (a yes/no about reports, a question about time) each source is named
-        # with its date before its first quote: "TechCrunch (2023-11-02): ...".
-        sourced = question_kind == "yesno" or bool(query.time)
+        # Where the source matters (a yes/no about reports, a summary, a question about time) each source is
+        # named with its date before its first quote: "TechCrunch (2023-11-02): ...".
+        sourced = question_kind in ("yesno", "summary") or bool(query.time)
         labelled: set[int] = set()
         for sentence, n in ordered:
             label, hit = "", sentence.hit
@@ -116,9 +119,10 @@ class ExtractiveAnswerer:
         evidence (cosine and keyword) score of any sentence, which `threshold` is compared with."""
         return self._choose(query, hits)[:2]
 
-    def _choose(self, query: Query, hits: Sequence[Hit]):
+    def _choose(self, query: Query, hits: Sequence[Hit], summary: bool = False):
         """`select`'s sentences and confidence, and every candidate sentence with its score, best first
-        (what the answer phrase is voted from and a named outlet's evidence is taken from)."""
+        (what the answer phrase is voted from and a named outlet's evidence is taken from). A `summary`
+        picks its sentences by `qa.answer.summary.pick_summary` (more, from different articles)."""
         candidates = candidate_sentences(hits)
         if not candidates:
             return [], 0.0, []
@@ -144,6 +148,11 @@ class ExtractiveAnswerer:
         confidence = float(evidence[about].max()) - MISSING_NAME_PENALTY * _missing_names(query, hits)
         if confidence < self.threshold:
             return [], confidence, ranked
+        if summary:
+            picked = pick_summary(order, scores, [c.hit.outlet for c in candidates], [c.hit.doc_id for c in candidates],
+                                  lambda i, j: float(vectors[i] @ vectors[j]),
+                                  lambda i, j: _near_copy(candidates[i], candidates[j], vectors[i] @ vectors[j]))
+            return _with_antecedents([(candidates[i], float(scores[i])) for i in picked], candidates), confidence, ranked
         # Maximal marginal relevance: each next sentence must add something the picked ones do not say.
         pool = [i for i in order if scores[i] >= best - self.margin]
         picked = [pool.pop(0)]

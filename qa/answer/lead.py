@@ -1,6 +1,6 @@
 """What kind of answer a question wants, and what the extractive answer puts before its quotes.
 
-`kind` reads the question: "choice" (A or B?, `qa.answer.choice`), "yesno" (Does /
+`kind` reads the question: "summary" (`qa.answer.summary`), "choice" (A or B?, `qa.answer.choice`), "yesno" (Does /
 Did / Is ... ?, also after a leading clause), "who", "when", "where", "count" (how many / how much), "which" (which /
 what company, person, ...), else "open". `lead_line` puts first the phrase
 `qa.answer.phrase.answer_phrase` finds in the quoted sentences (a name, a date, a
@@ -18,6 +18,7 @@ from typing import Sequence
 from qa.answer.choice import chosen, each_option, options
 from qa.answer.phrase import answer_phrase
 from qa.answer.records import PARAGRAPH
+from qa.answer.summary import summary_subject
 
 _AUX = r"(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would|should)"
 _LEADING = r"(?:between|after|before|considering|following|given|from|based on|according to|in light of)\b"
@@ -39,8 +40,10 @@ VOTERS = 12  # best-scoring sentences that vote for the answer phrase (a name ma
 
 
 def kind(question: str) -> str:
-    """"choice", "yesno", "who", "when", "where", "count", "which" or "open" (any other question: no short
+    """"summary", "choice", "yesno", "who", "when", "where", "count", "which" or "open" (any other question: no short
     phrase). A polite form is read as the question it wraps: "Can you tell me who ..." asks who, "Do you know if ..." yes or no."""
+    if summary_subject(question):
+        return "summary"  # "Summarise what the articles say about X" (qa.answer.summary)
     wrapped = _POLITE.match(question)
     if wrapped:
         question = question[wrapped.end():]
