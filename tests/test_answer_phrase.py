@@ -63,3 +63,12 @@ def test_no_direct_answer_when_no_quoted_sentence_holds_one_but_the_quotes_stay(
     hits = [hit("On Monday, Acme said its quarterly profits rose sharply on strong demand.", "doc-p")]
     answer = final(ExtractiveAnswerer(fake_encoder, threshold=0.05).stream(query("Who is the CEO of Acme?"), hits))[1]
     assert not answer.abstained and PARAGRAPH not in answer.text and answer.text.startswith("On Monday, Acme said")
+
+
+def test_the_sentence_holding_the_answer_is_quoted_when_the_best_sentence_lacks_one(fake_encoder):
+    hits = [hit("The FTX exchange was founded in 2019 and grew fast, the founders of the FTX exchange said.", "doc-f"),
+            hit("Sam Bankman-Fried started FTX with a friend from college.", "doc-g", 2)]
+    answerer = ExtractiveAnswerer(fake_encoder, threshold=0.05, max_sentences=1)
+    answer = final(answerer.stream(query("Who founded the FTX exchange?"), hits))[1]
+    assert paragraphs(answer.text)[0].startswith("Sam Bankman-Fried [") and "founded in 2019" in answer.text
+    assert verify(answer, documents_of(hits)) == []

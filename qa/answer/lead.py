@@ -61,10 +61,26 @@ def kind(question: str) -> str:
 
 def side_by_side(question: str, question_kind: str, picked: list, ranked: list) -> list:
     """`picked` with the evidence a reader compares added: each named outlet's for a yes/no question,
-    each option's for an A-or-B one (`qa.answer.choice.each_option`)."""
+    each option's for an A-or-B one (`qa.answer.choice.each_option`), the direct answer's sentence for
+    the others (`with_answer`)."""
     if question_kind == "yesno":
         return each_outlet(question, picked, ranked)
-    return each_option(question, picked, ranked) if question_kind == "choice" else picked
+    if question_kind == "choice":
+        return each_option(question, picked, ranked)
+    return with_answer(question, question_kind, picked, ranked)
+
+
+def with_answer(question: str, question_kind: str, picked: list, ranked: list) -> list:
+    """`picked` with the sentence of the best-voted answer phrase added when no picked sentence holds it:
+    the direct answer is always quoted, and the answer the best candidates agree on is not left out."""
+    shown = [s for s, _ in picked]
+    scores = {s.doc_span: score for s, score in ranked}
+    voters = shown + [s for s, _ in ranked[:VOTERS] if s.doc_span not in {x.doc_span for x in shown}]
+    found = answer_phrase(question, question_kind, [(s.text, scores.get(s.doc_span, 0.0)) for s in voters],
+                          len(voters))
+    if found is None or found[0] < len(shown):
+        return picked
+    return list(picked) + [(voters[found[0]], scores.get(voters[found[0]].doc_span, 0.0))]
 
 
 def each_outlet(question: str, picked: list, ranked: list) -> list:
@@ -83,8 +99,9 @@ def each_outlet(question: str, picked: list, ranked: list) -> list:
 
 def lead_line(question: str, question_kind: str, ordered: list, ranked: list) -> str:
     """What comes before the quotes: the answering phrase ("OpenAI [1]") for who / which / when / where / how
-    many questions (nothing when no quoted sentence holds a phrase of the type asked for), a plain word that quotes cannot say yes or no, or nothing. `ordered` are the quoted
-    sentences with their citation numbers, `ranked` every candidate with its score, best first."""
+    many / A-or-B questions (nothing when no quoted sentence holds a phrase of the type asked for), a plain
+    word that quotes cannot say yes or no, or nothing. `ordered` are the quoted sentences with their
+    citation numbers, `ranked` every candidate with its score, best first."""
     if question_kind == "yesno":
         return "The quotes cannot settle yes or no; here is what each source says." + PARAGRAPH
     shown = [s for s, _ in ordered]
