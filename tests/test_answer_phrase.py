@@ -72,3 +72,9 @@ def test_the_sentence_holding_the_answer_is_quoted_when_the_best_sentence_lacks_
     answer = final(answerer.stream(query("Who founded the FTX exchange?"), hits))[1]
     assert paragraphs(answer.text)[0].startswith("Sam Bankman-Fried [") and "founded in 2019" in answer.text
     assert verify(answer, documents_of(hits)) == []
+
+
+def test_the_argument_of_the_asked_verb_beats_a_better_typed_name_beside_it():
+    sentences = ["Four years later, Microsoft acquired Activision Blizzard, and its talking points to the "
+                 "European Union were that the merger strengthened the company."]
+    assert phrase("Which company did Microsoft acquire?", sentences) == "Activision Blizzard"

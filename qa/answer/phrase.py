@@ -6,7 +6,7 @@ now and then, so a name of another label still counts, for less); a date or a nu
 who, and a name never answers when. `typed_spans` are a sentence's entities of those labels (names
 the model missed, runs of proper nouns, count as accepted names; a count keeps its unit: "about 200
 employees"). `answer_phrase` votes over the best candidate sentences and takes the winner from one of
-the quoted ones; with no typed span in any quoted sentence there is no phrase (the quotes stand
+the quoted ones, a phrase bound to the verb the question asks about ("Microsoft acquired X") first; with no typed span in any quoted sentence there is no phrase (the quotes stand
 alone). Every phrase is a span of a passage: nothing is generated. spaCy comes through `qa.check.nlp`.
 This module must not score sentences or build citations.
 """
@@ -40,6 +40,7 @@ _ASKED_NOUN = re.compile(r"\b(?:which|what|who (?:is|was|are|were) the|name of t
 _UNIT = re.compile(r"\bhow (?:many|much)\s+(?P<unit>[a-z]+)", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
 _BY = re.compile(r"\b([A-Za-z]{4,})\s+by\s+(?:[\w’'-]+\s+){0,4}$")
+_LIGHT_VERBS = {"be", "have", "do", "say", "make", "get", "take", "go", "come", "give", "tell", "report", "know"}
 ACCEPTED = 0.5  # the weight of a phrase of an accepted (not preferred) type against a preferred one
 
 
@@ -71,8 +72,10 @@ def _asked_noun(question: str) -> str | None:
 _ALL_NOUNS = {n for nouns in _NOUNS.values() for n in nouns}
 
 
-def typed_spans(sentence: str, preferred: frozenset[str], accepted: frozenset[str]) -> list[tuple[int, int, float]]:
-    """(start, end, weight) of the spans of `sentence` of a wanted type: 1.0 preferred, ACCEPTED accepted."""
+def typed_spans(sentence: str, preferred: frozenset[str], accepted: frozenset[str],
+                verbs: frozenset[str] = frozenset()) -> list[tuple[int, int, float, bool]]:
+    """(start, end, weight, bound) of the spans of `sentence` of a wanted type: weight 1.0 preferred,
+    ACCEPTED accepted; `bound` when the span is the subject or object of one of `verbs` (lemmas)."""
     doc = nlp.parse(sentence)
     out, covered = [], set()
     for ent in doc.ents:
@@ -82,15 +85,17 @@ def typed_spans(sentence: str, preferred: frozenset[str], accepted: frozenset[st
             continue
         weight = 1.0 if label in preferred else ACCEPTED
         start, end = ent.start_char, ent.end_char
+        bound = _argument_of(ent.root, verbs)
         if label in NUMBERS:
             end = _with_unit(ent, end)
+            bound = bound or (end > ent.end_char and _argument_of(doc[ent.end], verbs))
         elif label == "DATE" and not _ABSOLUTE.search(ent.text):
             weight *= ACCEPTED  # "Monday", "last week" say less than "October 12, 2023"
         elif label in NAMES:
             start, end = _trimmed(sentence, start, end)
             if end <= start:
                 continue
-        out.append((start, end, weight))
+        out.append((start, end, weight, bound))
     if "PERSON" in accepted:  # names the model did not tag: runs of proper nouns outside every entity
         run: list = []
         for token in list(doc) + [None]:
@@ -98,9 +103,27 @@ def typed_spans(sentence: str, preferred: frozenset[str], accepted: frozenset[st
                 run.append(token)
                 continue
             if run and not (run[0].i == 0 and len(run) == 1):  # a lone capitalised opener is no name
-                out.append((run[0].idx, run[-1].idx + len(run[-1].text), ACCEPTED))
+                out.append((run[0].idx, run[-1].idx + len(run[-1].text), ACCEPTED, _argument_of(run[-1], verbs)))
             run = []
     return out
+
+
+def asked_verbs(question: str) -> frozenset[str]:
+    """The lemmas of the verbs a question asks about ("acquire" of "Which company did Microsoft acquire?")."""
+    return frozenset(t.lemma_.lower() for t in nlp.parse(question) if t.pos_ == "VERB" and t.lemma_.lower()
+                     not in _LIGHT_VERBS)
+
+
+def _argument_of(token, verbs: frozenset[str]) -> bool:
+    """Whether `token` (through compounds, appositions and conjuncts) is the subject, object or by-agent
+    of one of `verbs`: "Microsoft acquired Activision Blizzard" binds both names to "acquire"."""
+    if not verbs:
+        return False
+    while token.dep_ in ("compound", "appos", "conj", "flat") and token.head is not token:
+        token = token.head
+    if token.dep_ == "pobj" and token.head.dep_ == "agent":
+        token = token.head
+    return token.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "agent", "oprd") and token.head.lemma_.lower() in verbs
 
 
 def _with_unit(ent, end: int) -> int:
@@ -130,15 +153,16 @@ def answer_phrase(question: str, kind_: str, sentences: Sequence[tuple[str, floa
     if kind_ not in ("who", "which", "when", "count", "where"):
         return None
     preferred, accepted = wanted(question, kind_)
+    verbs = asked_verbs(question)
     asked = set(words(question))
     unit = _UNIT.search(question)
     votes: dict[str, float] = {}
     found: dict[str, tuple[int, int, int]] = {}
     fit: dict[str, float] = {}
-    agents: set[str] = set()  # "<asked verb> by X": the question's own relation names X, whatever the votes
+    agents: set[str] = set()  # X bound to the question's own verb ("acquired X", "developed by X"), whatever the votes
     for i, (text, score) in enumerate(sentences):
         seen = set()
-        for start, end, weight in typed_spans(text, preferred, accepted):
+        for start, end, weight, bound in typed_spans(text, preferred, accepted, verbs):
             key = " ".join(words(text[start:end]))
             if not key or key in seen or set(key.split()) <= asked | STOPWORDS:
                 continue  # a phrase the question already says ("TechCrunch", "Sora") is not its answer
@@ -147,7 +171,7 @@ def answer_phrase(question: str, kind_: str, sentences: Sequence[tuple[str, floa
             seen.add(key)
             votes[key] = votes.get(key, 0.0) + weight * (max(score, 0.0) + (0.5 if i < quoted else 0.0))
             fit[key] = max(fit.get(key, 0.0), weight)
-            if kind_ in ("who", "which") and _agent_of(text[:start], asked):
+            if bound or (kind_ in ("who", "which") and _agent_of(text[:start], asked)):
                 agents.add(key)
             if i < quoted and key not in found:
                 found[key] = (i, start, end)
