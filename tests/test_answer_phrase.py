@@ -78,3 +78,15 @@ def test_the_argument_of_the_asked_verb_beats_a_better_typed_name_beside_it():
     sentences = ["Four years later, Microsoft acquired Activision Blizzard, and its talking points to the "
                  "European Union were that the merger strengthened the company."]
     assert phrase("Which company did Microsoft acquire?", sentences) == "Activision Blizzard"
+
+
+@pytest.mark.parametrize("question, preferred", [
+    ("Which pop star, who is open about her relationship, toured?", {"PERSON"}),
+    ("Which companies did Google buy?", {"ORG"}),
+    ("What is the name of the platform that served the videos?", {"ORG", "PRODUCT", "WORK_OF_ART"}),
+    ("Which country banned the app?", {"GPE", "LOC", "FAC"}),
+    ("Who developed Sora?", {"PERSON", "ORG"}),
+    ("How much did Microsoft pay?", {"MONEY", "QUANTITY", "PERCENT"}),
+])
+def test_what_the_question_asks_for(question, preferred):
+    assert wanted(question, kind(question))[0] == preferred

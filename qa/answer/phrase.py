@@ -35,8 +35,8 @@ _NOUNS = {  # what "which X" / "who is the X" asks for
     frozenset({"WORK_OF_ART"}): "film movie show book song album series novel".split(),
     frozenset({"EVENT"}): "event tournament competition conference match race championship war".split(),
 }
-_ASKED_NOUN = re.compile(r"\b(?:which|what|who (?:is|was|are|were) the|name of the)\s+(?:[\w-]+\s+){0,2}?"
-                         r"(?P<noun>[a-z][\w-]*)\b", re.IGNORECASE)
+_ASKED_NOUN = re.compile(r"\b(?=(?:which|what|who (?:is|was|are|were) the|name of the)\s+(?P<words>[\w-]+(?: [\w-]+){0,2}))",
+                         re.IGNORECASE)  # a lookahead: "what is the name of the platform" is read at "name" too
 _UNIT = re.compile(r"\bhow (?:many|much)\s+(?P<unit>[a-z]+)", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
 _BY = re.compile(r"\b([A-Za-z]{4,})\s+by\s+(?:[\w’'-]+\s+){0,4}$")
@@ -62,10 +62,13 @@ def wanted(question: str, kind_: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _asked_noun(question: str) -> str | None:
+    """The noun of "which X" / "who is the X" that has a type: the last typed word of up to three ("which
+    pop star" -> star, "which companies" -> company), or None."""
     for m in _ASKED_NOUN.finditer(question):
-        noun = m.group("noun").lower()
-        if noun not in STOPWORDS:
-            return noun[:-1] if noun.endswith("s") and noun[:-1] in _ALL_NOUNS else noun
+        for word in reversed(m.group("words").lower().split()):
+            for form in (word, re.sub(r"ies$", "y", word), re.sub(r"s$", "", word)):
+                if form in _ALL_NOUNS:
+                    return form
     return None
 
 
