@@ -59,3 +59,13 @@ def test_no_option_is_named_when_no_passage_backs_either(fake_encoder):
     question = "Was it Google or Microsoft that acquired Activision Blizzard?"
     answer = final(ExtractiveAnswerer(fake_encoder, threshold=0.05).stream(query(question), hits))[1]
     assert answer.text.startswith("Regulators approved") and not answer.text.startswith(("Yes", "No"))
+
+
+@pytest.mark.parametrize("question", ["Can you tell me who developed ChatGPT?",
+                                      "Do you know which company developed ChatGPT?"])
+def test_a_polite_wh_question_is_never_settled_as_yes_or_no(fake_encoder, question):
+    hits = [hit("Leaning on speech models developed in house, OpenAI gave ChatGPT the ability to hear and speak.",
+                "doc-c")]
+    assert settle(query(question), hits) is None  # it was "Yes: the articles back it."
+    answer = final(ExtractiveAnswerer(fake_encoder, threshold=0.05).stream(query(question), hits))[1]
+    assert paragraphs(answer.text)[0] == "OpenAI [1]"
