@@ -1,7 +1,7 @@
 """The built-in answer's direct answer: how often the line a user reads first holds the gold answer.
 
     python -m bench.answers ../shared/eval/multihop-rag/questions.jsonl --index /work/devindex [--limit 300]
-        [--misses KIND] [--json]
+        [--entity-only] [--misses KIND] [--json]
 
 Asks the same stratified slice as `newsdesk eval --answers --limit N` and prints its figures, then per
 question kind (`qa.answer.lead.kind`: who, which, when, count, open) over the answerable questions whose
@@ -40,10 +40,14 @@ def direct_answer(text: str) -> str | None:
     return None
 
 
-def run(golden: str, index: str, limit: int = 300, k: int | None = None) -> tuple[dict, dict, list]:
+def run(golden: str, index: str, limit: int = 300, k: int | None = None,
+        entity_only: bool = False) -> tuple[dict, dict, list]:
     config = load_config().with_overrides(index_dir=index)
     questions = [q for q in load_golden(golden) if q.answer is not None]
     questions = stratified(questions, limit) if limit else questions
+    if entity_only:  # the same slice's entity questions only: the direct answer's figures in a third of the time
+        questions = [q for q in questions if q.evidence and q.answer.strip().lower().rstrip(".") not in
+                     ("yes", "no", "insufficient information")]
     retriever = Retriever.open(config.index_dir, config)
     try:
         retriever.search("warm up the model", k=1)
@@ -80,14 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", default="data/index")
     p.add_argument("--limit", type=int, default=300)
     p.add_argument("--misses", metavar="KIND", help="list the questions of KIND whose direct answer misses")
+    p.add_argument("--entity-only", action="store_true", help="ask only the slice's entity questions")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    figures, by_kind, rows = run(args.golden, args.index, args.limit)
+    figures, by_kind, rows = run(args.golden, args.index, args.limit, entity_only=args.entity_only)
     if args.json:
         print(json.dumps({"eval": figures, "entity_by_kind": by_kind}))
     else:
-        for name in ("accuracy", "accuracy_yes_no", "accuracy_entity", "abstained_on_unanswerable",
-                     "wrong_abstentions", "citation_precision"):
+        for name in ("questions", "accuracy", "accuracy_yes_no", "accuracy_entity", "abstained_on_unanswerable",
+                     "wrong_abstentions", "citation_precision", "first_piece_ms_p50"):
             print(f"  {name:27} {figures[name]}")
         print(f"  {'kind':8} {'n':>4} {'answer':>7} {'lead':>7} {'lead ok':>8} {'abstain':>8}")
         for name, f in by_kind.items():
