@@ -7,7 +7,9 @@ it contains (rarer words and the words the user just typed count more). The best
 few are kept, near-copies (syndicated articles, overlapping chunks) dropped,
 and they are quoted verbatim, grouped by source, each followed by its [n]. When
 even the best sentence scores under `threshold`, the answerer abstains and the
-closest passages are shown instead. No text is generated here.
+closest passages are shown instead. A summary question ("What do the articles say
+about X?") is scored against X alone and takes more sentences, from different
+articles (`qa.answer.summary`), oldest article first. No text is generated here.
 """
 from __future__ import annotations
 
