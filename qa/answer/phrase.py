@@ -41,6 +41,7 @@ _UNIT = re.compile(r"\bhow (?:many|much)\s+(?P<unit>[a-z]+)", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
 _BY = re.compile(r"\b([A-Za-z]{4,})\s+by\s+(?:[\w’'-]+\s+){0,4}$")
 _LIGHT_VERBS = {"be", "have", "do", "say", "make", "get", "take", "go", "come", "give", "tell", "report", "know"}
+BOUND = 0.5  # what being the subject or object of the asked verb adds (a long question has many verbs)
 ACCEPTED = 0.5  # the weight of a phrase of an accepted (not preferred) type against a preferred one
 
 
@@ -162,26 +163,31 @@ def answer_phrase(question: str, kind_: str, sentences: Sequence[tuple[str, floa
     votes: dict[str, float] = {}
     found: dict[str, tuple[int, int, int]] = {}
     fit: dict[str, float] = {}
-    agents: set[str] = set()  # X bound to the question's own verb ("acquired X", "developed by X"), whatever the votes
+    agents: set[str] = set()  # "<asked verb> by X": the question's own relation names X, whatever the votes
+    bound: set[str] = set()  # X the subject or object of a verb the question asks about: a bonus, not a rule
     for i, (text, score) in enumerate(sentences):
         seen = set()
-        for start, end, weight, bound in typed_spans(text, preferred, accepted, verbs):
+        for start, end, weight, argument in typed_spans(text, preferred, accepted, verbs):
             key = " ".join(words(text[start:end]))
             if not key or key in seen or set(key.split()) <= asked | STOPWORDS:
                 continue  # a phrase the question already says ("TechCrunch", "Sora") is not its answer
             if unit and unit.group("unit").lower() in key.split():
                 weight += 0.5  # "how many people": "200 people" over "200"
             seen.add(key)
+            if argument:  # the verb's own argument counts as the type asked for, whatever the model tagged
+                weight = max(weight, 1.0)
+                bound.add(key)
             votes[key] = votes.get(key, 0.0) + weight * (max(score, 0.0) + (0.5 if i < quoted else 0.0))
             fit[key] = max(fit.get(key, 0.0), weight)
-            if bound or (kind_ in ("who", "which") and _agent_of(text[:start], asked)):
+            if kind_ in ("who", "which") and _agent_of(text[:start], asked):
                 agents.add(key)
             if i < quoted and key not in found:
                 found[key] = (i, start, end)
     for key in found:  # "Bankman-Fried" votes for "Sam Bankman-Fried"
         votes[key] += sum(v for k, v in votes.items() if k != key and f" {key} ".endswith(f" {k} "))
     near = {k: _nearness(sentences[i][0], start, asked) for k, (i, start, _) in found.items()}
-    ranked = sorted(found, key=lambda k: (k not in agents, -(fit[k] * votes[k] + near[k]), found[k][0]))
+    ranked = sorted(found, key=lambda k: (k not in agents, -(fit[k] * votes[k] + near[k] + BOUND * (k in bound)),
+                                          found[k][0]))
     return found[ranked[0]] if ranked else None
 
 
