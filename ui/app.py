@@ -25,7 +25,7 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from index.errors import NewsdeskError  # noqa: E402
 from index.parse import SUPPORTED_SUFFIXES  # noqa: E402
-from qa.answer import Answer  # noqa: E402
+from qa.answer import Answer, Thinking  # noqa: E402
 from qa.config import Config  # noqa: E402
 from qa.retrieve.filters import parse_filters  # noqa: E402
 from qa.retrieve.retriever import Retriever  # noqa: E402
@@ -66,7 +66,8 @@ document.addEventListener("click", (event) => {
   }
 });
 </script>"""
-THINKING = '<span class="nd-note">Searching the articles…</span>'
+THINKING = '<span class="nd-note" role="status">Searching the articles…</span>'
+MODEL_THINKING = '<span class="nd-note" role="status">The model is thinking…</span>'  # while a reasoning model reasons
 UNEXPECTED = "Something went wrong on the server (the server log has the details). Please try again."
 CONCURRENT_ANSWERS = 2  # questions answered at once: the embedding model keeps the CPU cores busy
 QUEUE_MAX = 64  # questions waiting beyond those; more are refused at once ("queue is full"), not queued
@@ -148,6 +149,10 @@ def build(desk: Desk) -> gr.Blocks:
                         read = render.time_read_html(desk.read_time(piece.query or message) if dated else None)
                         yield "", history, render.sources_html(past), past, read
                         return
+                    if isinstance(piece, Thinking) and not text:
+                        history[-1] = {"role": "assistant", "content": MODEL_THINKING}
+                        yield "", history, gr.skip(), gr.skip(), gr.skip()
+                        continue
                     text += piece
                     history[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
                     yield "", history, gr.skip(), gr.skip(), gr.skip()

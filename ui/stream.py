@@ -29,10 +29,10 @@ def paced(pieces: Iterable[str | T], step_s: float = STEP_S, words: int = WORDS,
           clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep) -> Iterator[str | T]:
     """`pieces` with each text piece cut into runs of words, sent at most one run every `step_s`;
-    anything that is not text (the finished `Answer`) passes through at once."""
+    anything that is not text (the finished `Answer`), or empty, passes through at once."""
     due = -math.inf
     for piece in pieces:
-        if not isinstance(piece, str):
+        if not isinstance(piece, str) or not piece:  # the Answer, or an empty marker (qa.answer.records.Thinking)
             yield piece
             continue
         parts = _WORD.findall(piece) or [piece]

@@ -6,6 +6,6 @@ follow-up into a standalone question; `factory` picks the answerer; `ask` ties
 them to a `Retriever`; `calibrate` measures the abstain threshold.
 """
 from qa.answer.ask import ask, ask_stream
-from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, Citation, History, Quote, verify
+from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, Citation, History, Quote, Thinking, verify
 
-__all__ = ["ABSTAIN_TEXT", "Answer", "Answerer", "Citation", "History", "Quote", "ask", "ask_stream", "verify"]
+__all__ = ["ABSTAIN_TEXT", "Answer", "Answerer", "Citation", "History", "Quote", "Thinking", "ask", "ask_stream", "verify"]

@@ -14,6 +14,7 @@ from qa.retrieve.conversation import Query, resolve
 from qa.answer.factory import default_answerer
 from qa.answer.digest import DIGEST_K, digest, time_note
 from qa.answer.records import PARAGRAPH, Answer, Answerer, History
+from qa.answer.summary import SUMMARY_K, summary_subject
 from qa.answer.timeline import TIMELINE_K, from_hits
 from qa.answer.timing import newer_note, order_of_reports
 from qa.retrieve.retriever import Retriever, validate_question
@@ -54,7 +55,7 @@ def retrieve(question: str, history: History | None, retriever: Retriever, filte
     The only half that reads the index: a server that shares one index between
     chats locks around this and lets the answerer (a model may take seconds) run unlocked.
     A question about the articles themselves ("What is the latest news in these articles?") is
-    never read as a follow-up; a timeline question searches TIMELINE_K articles.
+    never read as a follow-up; a timeline question searches TIMELINE_K articles, a summary SUMMARY_K.
     """
     question = validate_question(question)
     history = list(history or ())  # read twice: for the standalone rewrite, and as context for a model
@@ -63,7 +64,9 @@ def retrieve(question: str, history: History | None, retriever: Retriever, filte
     reading = own if query.text == question or not time else retriever.read_time(query.text)
     query = replace(query, time=reading)
     depth = max(k, TIMELINE_K) if reading.timeline else max(k, DIGEST_K) if reading and not reading.subject else k
-    return query, retriever.search(query.text, k=depth, filters=filters, time=time), history
+    subject = summary_subject(query.text)  # a summary searches for its subject alone, in more articles
+    depth = max(depth, SUMMARY_K) if subject else depth
+    return query, retriever.search(subject or query.text, k=depth, filters=filters, time=time), history
 
 
 def answer_stream(answerer: Answerer, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:

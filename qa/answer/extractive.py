@@ -7,22 +7,26 @@ it contains (rarer words and the words the user just typed count more). The best
 few are kept, near-copies (syndicated articles, overlapping chunks) dropped,
 and they are quoted verbatim, grouped by source, each followed by its [n]. When
 even the best sentence scores under `threshold`, the answerer abstains and the
-closest passages are shown instead. No text is generated here.
+closest passages are shown instead. A summary question ("What do the articles say
+about X?") is scored against X alone and takes more sentences, from different
+articles (`qa.answer.summary`), oldest article first. No text is generated here.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 import numpy as np
 
 from index.chunk import split_sentences
 from qa.retrieve.conversation import Query
-from qa.answer.lead import each_outlet, kind, lead_line
-from qa.answer.records import ABSTAIN_TEXT, Answer, Citation, History, Quote
+from qa.answer.cite import cite
+from qa.answer.lead import kind, lead_line, side_by_side
+from qa.answer.records import ABSTAIN_TEXT, Answer, History
 from qa.answer.settle import settle
+from qa.answer.summary import pick_summary, summary_subject
 from qa.retrieve.records import Hit
 from qa.retrieve.terms import capitalised_terms, content_terms
 
@@ -86,19 +90,20 @@ class ExtractiveAnswerer:
         if checked is not None:
             yield from (checked.text, checked)
             return
-        picked, confidence, ranked = self._choose(query, hits)
+        subject = summary_subject(query.text)  # "Summarise what the articles say about X": X's key sentences
+        picked, confidence, ranked = self._choose(replace(query, text=subject) if subject else query, hits,
+                                                  summary=subject is not None)
         if not picked:
             yield ABSTAIN_TEXT
             yield Answer(query.asked, ABSTAIN_TEXT, (), True, tuple(hits), query.text, confidence)
             return
         question_kind = kind(query.text)
-        if question_kind == "yesno":
-            picked = each_outlet(query.text, picked, ranked)
-        citations, ordered = _cite(picked)
+        picked = side_by_side(query.text, question_kind, picked, ranked)  # outlets' or options' evidence
+        citations, ordered = cite(picked, by_date=question_kind == "summary")
         pieces = [lead_line(query.text, question_kind, ordered, ranked)]
-        # Where the source matters (a yes/no about reports, a question about time) each source is named
-        # with its date before its first quote: "TechCrunch (2023-11-02): ...".
-        sourced = question_kind == "yesno" or bool(query.time)
+        # Where the source matters (a yes/no about reports, a summary, a question about time) each source is
+        # named with its date before its first quote: "TechCrunch (2023-11-02): ...".
+        sourced = question_kind in ("yesno", "summary") or bool(query.time)
         labelled: set[int] = set()
         for sentence, n in ordered:
             label, hit = "", sentence.hit
@@ -116,9 +121,10 @@ class ExtractiveAnswerer:
         evidence (cosine and keyword) score of any sentence, which `threshold` is compared with."""
         return self._choose(query, hits)[:2]
 
-    def _choose(self, query: Query, hits: Sequence[Hit]):
+    def _choose(self, query: Query, hits: Sequence[Hit], summary: bool = False):
         """`select`'s sentences and confidence, and every candidate sentence with its score, best first
-        (what the answer phrase is voted from and a named outlet's evidence is taken from)."""
+        (what the answer phrase is voted from and a named outlet's evidence is taken from). A `summary`
+        picks its sentences by `qa.answer.summary.pick_summary` (more, from different articles)."""
         candidates = candidate_sentences(hits)
         if not candidates:
             return [], 0.0, []
@@ -144,6 +150,11 @@ class ExtractiveAnswerer:
         confidence = float(evidence[about].max()) - MISSING_NAME_PENALTY * _missing_names(query, hits)
         if confidence < self.threshold:
             return [], confidence, ranked
+        if summary:
+            picked = pick_summary(order, scores, [c.hit.outlet for c in candidates], [c.hit.doc_id for c in candidates],
+                                  lambda i, j: float(vectors[i] @ vectors[j]),
+                                  lambda i, j: _near_copy(candidates[i], candidates[j], vectors[i] @ vectors[j]))
+            return _with_antecedents([(candidates[i], float(scores[i])) for i in picked], candidates), confidence, ranked
         # Maximal marginal relevance: each next sentence must add something the picked ones do not say.
         pool = [i for i in order if scores[i] >= best - self.margin]
         picked = [pool.pop(0)]
@@ -261,40 +272,3 @@ def _with_antecedents(chosen: list[tuple[Sentence, float]], candidates: list[Sen
             spans.add(before.doc_span)
             out.append((before, score))
     return out
-
-
-def _cite(picked: list[tuple[Sentence, float]]) -> tuple[tuple[Citation, ...], list[tuple[Sentence, int]]]:
-    """Group the picked sentences by passage (merging overlapping passages of one document), number the
-    passages by their best sentence, and order sentences by passage, then best first (an added antecedent
-    shares its sentence's score, so it comes right before it)."""
-    scores = {sentence.doc_span: score for sentence, score in picked}
-    groups: list[dict] = []
-    for sentence, score in sorted(picked, key=lambda p: -p[1]):
-        hit = sentence.hit
-        group = next((g for g in groups if g["doc_id"] == hit.doc_id
-                      and hit.start <= g["end"] and g["start"] <= hit.end), None)
-        if group is None:
-            group = {"doc_id": hit.doc_id, "hit": hit, "start": hit.start, "end": hit.end, "text": hit.text,
-                     "sentences": [], "score": score}
-            groups.append(group)
-        elif hit.start != group["start"] or hit.end != group["end"]:
-            _merge(group, hit)
-        group["sentences"].append(sentence)
-    citations, ordered = [], []
-    for n, g in enumerate(groups, start=1):
-        sentences = sorted(g["sentences"], key=lambda s: (-scores[s.doc_span], s.doc_span[1]))
-        quotes = tuple(Quote(s.text, s.doc_span[1], s.doc_span[2]) for s in sentences)
-        hit = g["hit"]
-        citations.append(Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, g["text"], g["start"],
-                                  g["end"], quotes, round(g["score"], 4), hit.also_labels))
-        ordered += [(s, n) for s in sentences]
-    return tuple(citations), ordered
-
-
-def _merge(group: dict, hit: Hit) -> None:
-    """Widen a group's passage to cover an overlapping passage of the same document."""
-    start, end = min(group["start"], hit.start), max(group["end"], hit.end)
-    text = [" "] * (end - start)
-    for s, t in ((group["start"], group["text"]), (hit.start, hit.text)):
-        text[s - start : s - start + len(t)] = t
-    group.update(start=start, end=end, text="".join(text))

@@ -25,7 +25,7 @@ from qa.answer.grounding import Grounded, ground, split_claims
 from qa.answer.llm import ChatClient, ModelUnavailable
 from qa.answer.planted import without_planted
 from qa.answer.prompt import build
-from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, History
+from qa.answer.records import ABSTAIN_TEXT, Answer, Answerer, History, Thinking
 from qa.answer.redact import redact
 from qa.answer.reply import Ending, ReplyReader
 from qa.answer.settle import settle
@@ -52,7 +52,7 @@ class GenerativeAnswerer:
         if (checked := settle(query, hits, claims_only=True)) is not None:  # "Is it true that ...?": the check answers
             yield from (checked.text, checked)
             return
-        reader, ending, streamed = ReplyReader(), Ending(None), False
+        reader, ending, streamed, said_thinking = ReplyReader(), Ending(None), False, False
         try:
             prompt = build(query, hits, history, self.client.settings)
             for piece in self.client.reply(list(prompt.messages)):
@@ -63,6 +63,9 @@ class GenerativeAnswerer:
                 if shown:
                     streamed = True
                     yield shown
+                elif not said_thinking and reader.thought:  # once: the chat may say the model is thinking
+                    said_thinking = True
+                    yield Thinking()
         except ModelUnavailable as exc:
             yield from self._fall_back(query, hits, history, f"The model could not answer ({exc}).", streamed)
             return

@@ -128,6 +128,14 @@ class Answer:
                 "hits": [asdict(h) | {"citation": h.citation} for h in self.hits]}
 
 
+class Thinking(str):
+    """An empty piece of an answer stream saying a model is thinking before it answers (a chat may show
+    so); being an empty string, it adds nothing to the text of whoever joins the pieces."""
+
+    def __new__(cls) -> "Thinking":
+        return super().__new__(cls, "")
+
+
 class Answerer(Protocol):
     """Composes an answer from retrieved passages.
 
@@ -137,6 +145,7 @@ class Answerer(Protocol):
     arrive and grounds its [n] markers at the end, so its `Answer.text` (markers
     renumbered, unsupported claims flagged) is the one to show once it comes.
     `history` is the chat so far, for answerers that give a model the context.
+    A `Thinking` piece (an empty string) may come while a model reasons.
     """
 
     def stream(self, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]: ...

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from qa.retrieve.conversation import Query
+from qa.answer.lead import kind
 from qa.answer.records import PARAGRAPH, Answer, Citation, Quote
 from qa.check import Checker, ClaimCheck, as_passage
 from qa.retrieve.records import Hit
@@ -52,8 +53,9 @@ def statements(question: str, outlets: Sequence[str] = ()) -> tuple[bool, list[S
     claim = _CLAIM.match(question)
     if claim:
         return True, [Statement(claim.group("claim").strip().rstrip("?"), None)]
-    if not _YESNO.match(question) or _RELATION.search(question):
-        return False, []  # "Is the reporting consistent between A and B?" asks about the reports, not their facts
+    if not _YESNO.match(question) or _RELATION.search(question) or kind(question) != "yesno":
+        return False, []  # "Can you tell me who ...?", "A or B?" (lead.kind); "Is the reporting consistent
+        # between A and B?" asks about the reports, not their facts
     out = []
     for part in _PARTS.split(question.strip().rstrip("?")):
         framed = _FRAME.match(part.strip())

@@ -88,6 +88,11 @@ def judge(gold: str, answer: Answer) -> bool:
     if _yes_no(gold):
         first = re.findall(r"[a-z]+", text.lower())[:1]
         return first == [gold.strip().lower().rstrip(".")]
+    return judge_text(gold, text)
+
+
+def judge_text(gold: str, text: str) -> bool:
+    """Whether `text` holds the gold answer, case and punctuation aside (an entity answer's rule)."""
     return _normal(gold) in _normal(text)
 
 
