@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.load import QUESTIONS, _free_port, _wait_up
+from bench.load import QUESTIONS, served
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,27 +33,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import httpx
 
-    index = Path(args.index)
-    if not (index / "newsdesk.sqlite").exists():
-        subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(ROOT / "seeds"), "--index", str(index), "-q"],
-                       cwd=ROOT, check=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_PASSWORD"} | {"PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(index), "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_up(httpx, url, server)
-        with httpx.Client(timeout=120) as http:
-            chat_event = _chat_event(http, url)
-            timings: dict[str, list[tuple[float, float, float]]] = {"api": [], "chat": []}
-            for _ in range(args.rounds):
-                for question in QUESTIONS:
-                    timings["api"].append(_api(http, url, question))
-                    timings["chat"].append(_chat(http, url, question, chat_event))
-    finally:
-        server.terminate()
-        server.wait(30)
+    with served(Path(args.index)) as (url, _), httpx.Client(timeout=120) as http:
+        chat_event = _chat_event(http, url)
+        timings: dict[str, list[tuple[float, float, float]]] = {"api": [], "chat": []}
+        for _ in range(args.rounds):
+            for question in QUESTIONS:
+                timings["api"].append(_api(http, url, question))
+                timings["chat"].append(_chat(http, url, question, chat_event))
     figures = {door: {"first_event_ms": _median(t, 0), "first_text_ms": _median(t, 1), "whole_ms": _median(t, 2),
                       "asked": len(t)} for door, t in timings.items()}
     if args.json:
@@ -97,7 +80,7 @@ def _chat(http, url: str, question: str, event: tuple[int, int]) -> tuple[float,
     session = secrets.token_hex(8)
     start, first, text = time.monotonic(), None, None
     joined = http.post(f"{url}gradio_api/queue/join", json={
-        "data": [question, [], None, [], [], "", ""], "event_data": None, "fn_index": event[0],
+        "data": [question, [], None, [], [], "", "", True], "event_data": None, "fn_index": event[0],
         "trigger_id": event[1], "session_hash": session})
     joined.raise_for_status()
     with http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as reply:

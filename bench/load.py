@@ -13,6 +13,7 @@ Loopback only; it never reaches the network. Not a pytest test: it takes minutes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = (
@@ -44,18 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import httpx
 
-    index = Path(args.index)
-    if not (index / "newsdesk.sqlite").exists():
-        subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(ROOT / "seeds"), "--index", str(index), "-q"],
-                       cwd=ROOT, check=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_PASSWORD"} | {"PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(index), "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_up(httpx, url, server)
+    with served(Path(args.index)) as (url, server):
         rss_start = _rss_mb(server.pid)
         results: list[tuple[str, float]] = []  # (outcome, seconds)
         samples: list[tuple[float, float]] = []  # (seconds since start, RSS MB), one a second
@@ -70,12 +61,6 @@ def main(argv: list[str] | None = None) -> int:
             t.join()
         wall = time.monotonic() - started
         rss_end = _rss_mb(server.pid)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     figures = _figures(results, args.users, wall, rss_start, rss_end, samples)
     print(json.dumps(figures) if args.json else _table(figures))
     return 0
@@ -185,6 +170,31 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+@contextlib.contextmanager
+def served(index: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`newsdesk serve` over `index` (the seeds ingested into it first when it does not exist) on a free
+    loopback port, answering: yields its url and process, and stops it on exit."""
+    import httpx
+
+    if not (index / "newsdesk.sqlite").exists():
+        subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(ROOT / "seeds"), "--index", str(index), "-q"],
+                       cwd=ROOT, check=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_PASSWORD"} | {"PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--index", str(index), "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_up(httpx, url, server)
+        yield url, server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def _free_port() -> int:
