@@ -9,6 +9,12 @@ from qa.answer.records import Citation, Quote
 from qa.retrieve.records import Hit
 
 
+def hit_citation(n: int, hit: Hit, quotes: tuple[Quote, ...]) -> Citation:
+    """Source [n]: the whole passage of `hit` with `quotes` in it, and the story's other reports."""
+    return Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, hit.text, hit.start, hit.end, quotes,
+                    round(hit.score, 4), hit.also_labels)
+
+
 def cite(picked: list, by_date: bool = False) -> tuple[tuple[Citation, ...], list]:
     """Group the picked (sentence, score) pairs by passage (merging overlapping passages of one document),
     number the passages by their best sentence, and order sentences by passage, then best first (an added

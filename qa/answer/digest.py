@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from qa.answer.cite import hit_citation
 from qa.answer.extractive import candidate_sentences
 from qa.answer.records import PARAGRAPH, Answer, Citation, Quote
 from qa.retrieve.conversation import Query
@@ -40,8 +41,7 @@ def digest(query: Query, hits: Sequence[Hit]) -> Answer:
         first = sentences[0]
         _, start, end = first.doc_span
         n = len(citations) + 1
-        citations.append(Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, hit.text, hit.start,
-                                  hit.end, (Quote(first.text, start, end),), round(hit.score, 4)))
+        citations.append(hit_citation(n, hit, (Quote(first.text, start, end),)))
         source = ", ".join(p for p in (hit.outlet, hit.date) if p)
         lines.append((hit.topics[0] if hit.topics else OTHER, f"{hit.title} ({source}): {first.text} [{n}]"))
     if not lines:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from qa.answer.cite import hit_citation
 from qa.answer.records import Citation, Claim, Quote
 from qa.check import Checker, ClaimCheck, as_passage
 from qa.retrieve.records import Hit
@@ -130,8 +131,7 @@ def _direct(rows: list[list]) -> None:
 
 def _citation(hit: Hit, n: int, spans: dict[tuple[int, int], bool]) -> Citation:
     quotes = tuple(Quote(hit.text[a:b], hit.start + a, hit.start + b, against) for (a, b), against in sorted(spans.items()))
-    return Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, hit.text, hit.start, hit.end, quotes,
-                    round(hit.score, 4), hit.also_labels)
+    return hit_citation(n, hit, quotes)
 
 
 def _marked(words: str, marks: str) -> str:

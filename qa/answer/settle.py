@@ -18,7 +18,8 @@ from typing import Sequence
 
 from qa.retrieve.conversation import Query
 from qa.answer.lead import kind
-from qa.answer.records import PARAGRAPH, Answer, Citation, Quote
+from qa.answer.cite import hit_citation
+from qa.answer.records import PARAGRAPH, Answer, Quote
 from qa.check import Checker, ClaimCheck, as_passage
 from qa.retrieve.records import Hit
 
@@ -104,9 +105,7 @@ def _answer(query: Query, hits: Sequence[Hit], head: str, decided: list[tuple[Cl
     for p, quoted in spans.items():
         lines += [f"{hits[p].outlet + ': ' if hits[p].outlet else ''}{hits[p].text[a:b]} [{number[p]}]"
                   for a, b in sorted(quoted)]
-    citations = tuple(Citation(n, h.doc_id, h.title, h.outlet, h.date, h.url, h.text, h.start, h.end,
-                               tuple(Quote(h.text[a:b], h.start + a, h.start + b, against)
-                                     for (a, b), against in sorted(spans[p].items())), round(h.score, 4),
-                               h.also_labels)
+    citations = tuple(hit_citation(n, h, tuple(Quote(h.text[a:b], h.start + a, h.start + b, against)
+                                               for (a, b), against in sorted(spans[p].items())))
                       for p, n in number.items() for h in (hits[p],))
     return Answer(query.asked, PARAGRAPH.join(lines), citations, False, tuple(hits), query.text, 1.0)

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from index.document import Filters
+from qa.answer.cite import hit_citation
 from qa.answer.extractive import Sentence, candidate_sentences
 from qa.answer.records import PARAGRAPH, Answer, Citation, Quote
 from qa.retrieve.hybrid import Ranked
@@ -134,8 +135,7 @@ def _compose(question: str, subject: str, merged: list[tuple[Event, list[Event]]
         for e in [main, *copies]:
             h = by_doc[e.doc_id]
             n = len(citations) + 1
-            citations.append(Citation(n, e.doc_id, h.title, h.outlet, h.date, h.url, h.text, h.start, h.end,
-                                      (Quote(e.text, e.start, e.end),), round(h.score, 4)))
+            citations.append(hit_citation(n, h, (Quote(e.text, e.start, e.end),)))
             numbers.append(n)
         events.append(Event(**{**asdict(main), "n": numbers[0], "also": tuple(numbers[1:])}))
     if not events:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from qa.answer.cite import hit_citation
 from qa.answer.extractive import candidate_sentences
-from qa.answer.records import PARAGRAPH, Answer, Citation, Quote
+from qa.answer.records import PARAGRAPH, Answer, Quote
 from qa.retrieve.conversation import Query
 from qa.retrieve.records import Hit
 from qa.retrieve.terms import content_terms
@@ -100,6 +101,5 @@ def _answer(query: Query, hits: Sequence[Hit], head: str, reports: list[Hit], si
             quotes = (Quote(best.text, start, end),)
             line = f"{_who(hit)} ({hit.date}): {best.text} [{n}]"
         lines.append(line)
-        citations.append(Citation(n, hit.doc_id, hit.title, hit.outlet, hit.date, hit.url, hit.text, hit.start,
-                                  hit.end, quotes, round(hit.score, 4)))
+        citations.append(hit_citation(n, hit, quotes))
     return Answer(query.asked, PARAGRAPH.join(lines), tuple(citations), False, tuple(hits), query.text, 1.0)
