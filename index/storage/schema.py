@@ -13,7 +13,8 @@ FORMAT_VERSION = 4
 """2: chunks_fts added; 3: url-less documents get ids unique per file (`index.document.local_id`);
 4: stories (`story_docs`, `story_bands`: syndicated copies grouped, `index.storage.stories`).
 Older stores are upgraded in place when a writer opens them, without re-embedding (see `Store._upgrade`);
-readers read them as they are."""
+readers read them as they are. An index added for speed alone (documents_cues: the fields a search's cues
+read, covered) needs no new version: a writer's open creates it, and reads work without it."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS documents (
     url TEXT, outlet TEXT, outlet_domain TEXT, published TEXT, author TEXT, category TEXT, kind TEXT NOT NULL,
     parent_id TEXT, quality INTEGER, topics TEXT NOT NULL, images TEXT NOT NULL, content_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_file ON documents(file);
+CREATE INDEX IF NOT EXISTS documents_cues ON documents(doc_id, outlet, outlet_domain, published);
 CREATE TABLE IF NOT EXISTS topics (doc_id TEXT NOT NULL, topic TEXT NOT NULL COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS topics_doc ON topics(doc_id);
 CREATE TABLE IF NOT EXISTS chunks (

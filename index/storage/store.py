@@ -44,6 +44,7 @@ class Store(StoreReads):
         self.path = path
         self.read_only = read_only
         self._db = _connect(path, read_only)
+        self._indexes: dict[str, bool] = {}  # which optional indexes the store holds (StoreReads._has_index)
         self.keywords: KeywordIndex | None = KeywordIndex(self._db)  # None: FTS5 not kept (tantivy is the engine)
         self.stories = StoryIndex(self._db)  # syndicated copies, grouped in the same transactions as the documents
         if not read_only:

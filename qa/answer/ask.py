@@ -66,7 +66,9 @@ def retrieve(question: str, history: History | None, retriever: Retriever, filte
     depth = max(k, TIMELINE_K) if reading.timeline else max(k, DIGEST_K) if reading and not reading.subject else k
     subject = summary_subject(query.text)  # a summary searches for its subject alone, in more articles
     depth = max(depth, SUMMARY_K) if subject else depth
-    return query, retriever.search(subject or query.text, k=depth, filters=filters, time=time), history
+    searched = subject or query.text
+    known = reading if time and searched == query.text else time  # the question's time is read once
+    return query, retriever.search(searched, k=depth, filters=filters, time=known), history
 
 
 def answer_stream(answerer: Answerer, query: Query, hits: Sequence[Hit], history: History = ()) -> Iterator[str | Answer]:

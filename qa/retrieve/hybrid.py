@@ -11,19 +11,20 @@ each clause, and each outlet named, is answered by one of the first (xQuAD-style
 coverage): the facts such a question joins usually live in different articles.
 Passages are returned one (or `per_article`) per article before any article
 repeats, so the top k spans several articles: questions that compare reports
-need 2-4 of them. This module decides order only; it reads through the
-index and store and never writes.
+need 2-4 of them. This module decides order only, from what qa.retrieve.gather
+found: it reads neither the engines nor the store.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
-from index.document import Filters
-from index.engines.base import KeywordSearch
-from index.storage.store import Store
+import numpy as np
+
+from index.engines.base import KeywordHits
 from qa.config import RankPlan
-from qa.retrieve.cues import Clause, Cues, keywords
+from qa.retrieve.cues import Clause, Cues
+from qa.retrieve.gather import Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,41 +49,26 @@ COVER_CLOSES = 0.35
 COVER_POOL = 50
 COVER_PER_PART = 3
 
-DenseSearch = Callable[[int], list[tuple[int, float]]]  # limit -> [(chunk_id, cosine)]
+def rank(k: int, plan: RankPlan, evidence: Evidence, cues: Cues, parts: Sequence[Clause] = ()) -> list[Ranked]:
+    """The `k` passages to show for a question, best article first, from what the engines found for it
+    (`evidence`, qa.retrieve.gather: the question's and each part's keyword hits, its nearest vectors).
 
-
-def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch | None, cues: Cues,
-         filters: Filters | None = None, parts: Sequence[Clause] = (),
-         keyword: KeywordSearch | None = None) -> list[Ranked]:
-    """The `k` passages to show for `question`, best article first.
-
-    `parts` are the clauses of a multi-part question (see `qa.retrieve.cues.clauses`): each is
-    searched on its own and the articles that best answer a part not yet covered are
-    pulled up (see `_cover`). With fewer than two parts, or clause_weight 0, the
-    ranking is the plain fused one.
-
-    `keyword` is the index's keyword side (index.engines.base.KeywordSearch; None only in dense
-    mode). The question and each part are one keyword query of one batch (`hits_many`): tantivy
-    runs them side by side on a snapshot and joins their chunks to the store once;
-    a part asks for `plan.clause_candidates` hits only. FTS5 runs them one by one, and
-    each costs about as much as the question's own (it scores every row holding a word).
+    `parts` are the clauses of a multi-part question (see `qa.retrieve.cues.clauses`), the same the
+    evidence holds keyword hits of: the articles that best answer a part not yet covered are pulled
+    up (see `_cover`). With no parts the ranking is the plain fused one. Fusion reads nothing: it
+    runs again, cheaply, whenever a caller asks for more passages (qa.retrieve.stories).
     """
-    parts = tuple(parts) if plan.clause_weight > 0 and len(parts) > 1 else ()
     w = plan.dense_weight if plan.mode == "hybrid" else (1.0 if plan.mode == "dense" else 0.0)
-    near = dense(plan.candidates) if plan.mode != "keyword" and dense is not None else []
-    asked = [(keywords(question), plan.candidates)] + [(keywords(p.text), plan.clause_candidates) for p in parts]
-    found = keyword.hits_many(asked, filters, (plan.title_weight, 1.0, plan.meta_weight)) \
-        if w < 1.0 else [[] for _ in asked]
-    scores, passages = _articles(found[0], near, w, plan, store, cues)
+    scores, passages = _articles(evidence.found[0], evidence.near, w, plan, evidence, cues)
     aspects = []
-    for part, part_found in zip(parts, found[1:]):  # keyword evidence only: a clause's names and figures set it apart
-        part_scores, part_passages = _articles(part_found, [], w, plan, store, part.cues)
+    for part, part_found in zip(parts, evidence.found[1:]):  # keyword evidence only: a part's names and figures
+        part_scores, part_passages = _articles(part_found, [], w, plan, evidence, part.cues)
         aspects.append(part_scores)
         for doc_id, ps in part_passages.items():
             passages.setdefault(doc_id, ps)
     if plan.outlet_aspects and len(cues.outlets) > 1:  # "as reported by X and Y": each named outlet is a part too
-        fields = store.doc_fields(list(scores))
-        aspects += [{d: s for d, s in scores.items() if fields.get(d, (None,))[0] == o} for o in sorted(cues.outlets)]
+        outlet = {d: evidence.fields.get(d, (None,))[0] for d in scores}
+        aspects += [{d: s for d, s in scores.items() if outlet[d] == o} for o in sorted(cues.outlets)]
     order = _cover(scores, aspects, plan.clause_weight, k) if aspects else sorted(scores, key=lambda d: (-scores[d], d))
     chosen: list[Ranked] = []
     for doc_id in order:  # first pass: at most per_article passages of each article
@@ -94,20 +80,21 @@ def rank(question: str, k: int, plan: RankPlan, store: Store, dense: DenseSearch
     return chosen[:k]
 
 
-def _articles(found: list[tuple[int, str, float]], near: list[tuple[int, float]], w: float, plan: RankPlan,
-              store: Store, cues: Cues) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
+def _articles(found: KeywordHits, near: list[tuple[int, float]], w: float, plan: RankPlan, evidence: Evidence,
+              cues: Cues) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
     """Fused article scores for one query's keyword hits `found` and nearest vectors `near`, and each
     article's passages, best first."""
     chunk_doc: dict[int, str] = {}
     kw: dict[int, float] = {}
     dn: dict[int, float] = {}
     if found:
-        top = found[0][2] if found and found[0][2] > 0 else 1.0  # BM25 has a true zero: scale by the best
+        top = found[0][2] if found[0][2] > 0 else 1.0  # BM25 has a true zero: scale by the best
         for chunk_id, doc_id, score in found:
             chunk_doc[chunk_id] = doc_id
             kw[chunk_id] = max(score, 0.0) / top
     if near:  # cosines of unrelated text sit well above 0: scale from the weakest candidate to the best
-        chunk_doc |= store.chunk_docs([i for i, _ in near if i not in chunk_doc])
+        docs = evidence.docs
+        chunk_doc |= {i: docs[i] for i, _ in near if i not in chunk_doc and i in docs}
         lo, hi = min(s for _, s in near), max(s for _, s in near)
         dn = {i: (s - lo) / (hi - lo) if hi > lo else 1.0 for i, s in near if i in chunk_doc}
     art_kw: dict[str, float] = {}
@@ -118,10 +105,11 @@ def _articles(found: list[tuple[int, str, float]], near: list[tuple[int, float]]
         art_kw[doc_id] = max(art_kw.get(doc_id, 0.0), ck)
         art_dn[doc_id] = max(art_dn.get(doc_id, 0.0), cd)
         passages.setdefault(doc_id, []).append(((1 - w) * ck + w * cd, chunk_id))
-    fields = store.doc_fields(list(passages)) if cues else {}
+    fields = evidence.fields
     scores: dict[str, float] = {}
     for doc_id, ps in passages.items():
-        ps.sort(key=lambda p: (-p[0], p[1]))
+        if len(ps) > 1:
+            ps.sort(key=lambda p: (-p[0], p[1]))
         score = (1 - w) * art_kw[doc_id] + w * art_dn[doc_id]
         if cues:
             outlet, _, date = fields.get(doc_id, (None, None, None))
@@ -139,8 +127,11 @@ def _cover(scores: dict[str, float], aspects: list[dict[str, float]], weight: fl
     This is xQuAD (Santos et al., 2010) with the question's clauses as its aspects: an
     article gains `weight` times the share of each part it answers (its score for that
     part over the part's best) still uncovered by the articles chosen before it; each
-    chosen article closes only COVER_CLOSES of a part it answers. Past the first `k`,
-    articles follow in plain score order.
+    chosen article closes only COVER_CLOSES of a part it answers. The greedy choice runs
+    over a fixed pool (the COVER_POOL best articles and each part's COVER_PER_PART best), so
+    its cost does not grow with `k` and the first articles are the same however many are
+    asked for (qa.retrieve.stories asks again for more); past the first `k`, or past the
+    pool, articles follow in plain score order.
     """
     shares = []
     for part in aspects:
@@ -150,16 +141,22 @@ def _cover(scores: dict[str, float], aspects: list[dict[str, float]], weight: fl
     plain = sorted(set(scores) | {d for part in aspects for d in part}, key=lambda d: (-scores.get(d, 0.0), d))
     if not shares:
         return plain
-    pool = list(dict.fromkeys(plain[: max(COVER_POOL, k)]
-                              + [d for part in shares for d in sorted(part, key=lambda d: (-part[d], d))[:COVER_PER_PART]]))
+    pool = sorted(set(plain[:COVER_POOL]) | {d for part in shares for d in sorted(part, key=lambda d: (-part[d], d))[:COVER_PER_PART]})
+    # The greedy gains of the whole pool at once (pool sorted by id: argmax takes the smallest id of a tie), added
+    # up part by part in the order a plain sum would, so the choices are the same to the last bit.
+    base = np.array([scores.get(d, 0.0) for d in pool]) * (1 - weight)
+    share = [np.array([part.get(d, 0.0) for d in pool]) for part in shares]
     uncovered = [1.0] * len(shares)
+    open_ = np.ones(len(pool), dtype=bool)
     chosen: list[str] = []
-    while pool and len(chosen) < k:
-        gain = {d: (1 - weight) * scores.get(d, 0.0)
-                + weight * sum(u * part.get(d, 0.0) for u, part in zip(uncovered, shares)) / len(shares) for d in pool}
-        best = min(pool, key=lambda d: (-gain[d], d))
-        chosen.append(best)
-        pool.remove(best)
-        uncovered = [u * (1 - COVER_CLOSES * part.get(best, 0.0)) for u, part in zip(uncovered, shares)]
+    while len(chosen) < min(k, len(pool)):
+        covered = np.zeros(len(pool))
+        for u, part in zip(uncovered, share):
+            covered += u * part
+        gain = np.where(open_, base + weight * covered / len(shares), -np.inf)
+        best = int(np.argmax(gain))
+        chosen.append(pool[best])
+        open_[best] = False
+        uncovered = [u * (1 - COVER_CLOSES * part[best]) for u, part in zip(uncovered, share)]
     taken = set(chosen)
     return chosen + [d for d in plain if d not in taken]

