@@ -151,3 +151,20 @@ def test_a_question_s_time_is_read_once_per_ask(retriever, monkeypatch):
     monkeypatch.setattr(Retriever, "read_time", counted)
     ask("What is the latest news on the Zephyr rocket?", retriever=retriever)
     assert read == ["What is the latest news on the Zephyr rocket?"]
+
+
+def test_a_reader_s_chunk_map_follows_the_writer(index):
+    """A reader finds each passage's article in memory; a document another process deletes is left out of the
+    lookup as soon as that commit is in, as the SQL lookup would leave it out."""
+    reader = IndexDir.open(index)
+    db = sqlite3.connect(index / DB_NAME)
+    chunks = dict(db.execute("SELECT chunk_id, doc_id FROM chunks"))
+    db.close()
+    assert reader.store.chunk_docs([*chunks, 12345]) == chunks  # an unknown id is left out
+    writer = IndexDir.create_or_open(index, reader.model_id)
+    with writer.store.transaction():
+        gone = set(writer.store.delete_document("https://b.example/2"))
+    writer.close()
+    assert gone and reader.store.chunk_docs(list(chunks)) == {c: d for c, d in chunks.items() if c not in gone}
+    assert reader.store.chunk_docs([]) == {}
+    reader.close()

@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from index.document import Document, Filters, stamp
+from index.storage.chunk_map import ChunkMap
 from index.storage.schema import filter_sql, like_prefix
 
 
@@ -127,7 +128,13 @@ class StoreReads:
                                      " GROUP BY outlet, outlet_domain ORDER BY count(*) DESC"))
 
     def chunk_docs(self, ids: Sequence[int]) -> dict[int, str]:
-        """chunk_id -> doc_id for the given chunks (ids no longer stored are left out)."""
+        """chunk_id -> doc_id for the given chunks (ids no longer stored are left out). A reader answers from its
+        in-memory map of the store's generation (index.storage.chunk_map), read again when an ingest moves it."""
+        if self.read_only:
+            generation = self.generation()
+            if self._chunk_map is None or self._chunk_map.generation != generation:
+                self._chunk_map = ChunkMap.read(self._db, generation)
+            return self._chunk_map.lookup(ids)
         out: dict[int, str] = {}
         for lo in range(0, len(ids), 500):
             part = list(ids[lo : lo + 500])

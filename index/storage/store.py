@@ -24,6 +24,7 @@ from index.document import Chunk, Document
 from index.engines.keyword.fts5 import SCHEMA as KEYWORD_SCHEMA
 from index.engines.keyword.fts5 import KeywordIndex
 from index.storage.folder import DB_NAME  # noqa: F401  (re-exported; index.storage.folder names every file of an index)
+from index.storage.chunk_map import ChunkMap
 from index.storage.reads import StoreReads
 from index.storage.schema import FORMAT_VERSION, SCHEMA
 from index.storage.stories import StoryIndex
@@ -45,6 +46,7 @@ class Store(StoreReads):
         self.read_only = read_only
         self._db = _connect(path, read_only)
         self._indexes: dict[str, bool] = {}  # which optional indexes the store holds (StoreReads._has_index)
+        self._chunk_map: ChunkMap | None = None  # a reader's chunk -> doc map (StoreReads.chunk_docs)
         self.keywords: KeywordIndex | None = KeywordIndex(self._db)  # None: FTS5 not kept (tantivy is the engine)
         self.stories = StoryIndex(self._db)  # syndicated copies, grouped in the same transactions as the documents
         if not read_only:

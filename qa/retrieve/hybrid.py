@@ -84,38 +84,46 @@ def _articles(found: KeywordHits, near: list[tuple[int, float]], w: float, plan:
               cues: Cues) -> tuple[dict[str, float], dict[str, list[tuple[float, int]]]]:
     """Fused article scores for one query's keyword hits `found` and nearest vectors `near`, and each
     article's passages, best first."""
-    chunk_doc: dict[int, str] = {}
-    kw: dict[int, float] = {}
-    dn: dict[int, float] = {}
+    chunks: dict[int, list] = {}  # chunk_id -> [doc_id, keyword share, dense share]
     if found:
         top = found[0][2] if found[0][2] > 0 else 1.0  # BM25 has a true zero: scale by the best
         for chunk_id, doc_id, score in found:
-            chunk_doc[chunk_id] = doc_id
-            kw[chunk_id] = max(score, 0.0) / top
+            chunks[chunk_id] = [doc_id, max(score, 0.0) / top, 0.0]
     if near:  # cosines of unrelated text sit well above 0: scale from the weakest candidate to the best
         docs = evidence.docs
-        chunk_doc |= {i: docs[i] for i, _ in near if i not in chunk_doc and i in docs}
         lo, hi = min(s for _, s in near), max(s for _, s in near)
-        dn = {i: (s - lo) / (hi - lo) if hi > lo else 1.0 for i, s in near if i in chunk_doc}
-    art_kw: dict[str, float] = {}
-    art_dn: dict[str, float] = {}
-    passages: dict[str, list[tuple[float, int]]] = {}
-    for chunk_id, doc_id in chunk_doc.items():
-        ck, cd = kw.get(chunk_id, 0.0), dn.get(chunk_id, 0.0)
-        art_kw[doc_id] = max(art_kw.get(doc_id, 0.0), ck)
-        art_dn[doc_id] = max(art_dn.get(doc_id, 0.0), cd)
-        passages.setdefault(doc_id, []).append(((1 - w) * ck + w * cd, chunk_id))
-    fields = evidence.fields
+        for chunk_id, s in near:
+            entry = chunks.get(chunk_id)
+            if entry is None:
+                if chunk_id not in docs:
+                    continue  # no longer stored
+                entry = chunks[chunk_id] = [docs[chunk_id], 0.0, 0.0]
+            entry[2] = (s - lo) / (hi - lo) if hi > lo else 1.0
+    v = 1 - w
+    best: dict[str, list] = {}  # doc_id -> [best keyword share, best dense share, passages]
+    for chunk_id, (doc_id, ck, cd) in chunks.items():
+        article = best.get(doc_id)
+        if article is None:
+            best[doc_id] = [ck, cd, [(v * ck + w * cd, chunk_id)]]
+            continue
+        if ck > article[0]:
+            article[0] = ck
+        if cd > article[1]:
+            article[1] = cd
+        article[2].append((v * ck + w * cd, chunk_id))
+    fields, dated = evidence.fields, {}
     scores: dict[str, float] = {}
-    for doc_id, ps in passages.items():
+    passages: dict[str, list[tuple[float, int]]] = {}
+    for doc_id, (ck, cd, ps) in best.items():
         if len(ps) > 1:
             ps.sort(key=lambda p: (-p[0], p[1]))
-        score = (1 - w) * art_kw[doc_id] + w * art_dn[doc_id]
+        passages[doc_id] = ps
+        score = v * ck + w * cd
         if cues:
             outlet, _, date = fields.get(doc_id, (None, None, None))
             if outlet in cues.outlets:
                 score += plan.outlet_boost
-            match = cues.date_match(date)
+            match = dated[date] if date in dated else dated.setdefault(date, cues.date_match(date))
             score += plan.date_boost if match == "day" else plan.month_boost if match == "month" else 0.0
         scores[doc_id] = score
     return scores, passages
