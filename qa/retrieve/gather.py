@@ -5,8 +5,8 @@ question and of its parts. The keyword side needs no vector, so it could run on 
 thread while the model encodes the question (tantivy's search and torch's matrix products
 both release the interpreter lock). Whether that pays depends on where the model runs:
 on the CPU the model already keeps every core busy, and measured on 2 cores the overlap
-was slower (37.5 against 30.9 ms at a million chunks; the same at 7k); with the model on
-a GPU the cores are free while it encodes. So `overlap` is the caller's choice (the
+was slower (37.5 against 30.9 ms at a million chunks, 22.0 against 21.2 at 7k); with the
+model on a GPU the cores are free while it encodes. So `overlap` is the caller's choice (the
 retriever overlaps when the model is not on the CPU); docs/SCALING.md has the figures.
 The store is then read once for what fusion needs: the article of every passage the
 vector side found, and, only when the question has news cues, those articles' outlets
