@@ -128,3 +128,30 @@ def test_ray_writes_the_local_index(tmp_path, fake_encoder, ray_runner):
 def test_ray_with_the_real_model_gives_the_local_vectors(tmp_path, real_encoder, ray_runner):
     # The model batches texts differently on the actors (other padding), hence a float tolerance.
     _same(*_ingest_both(tmp_path, real_encoder, ray_runner), atol=1e-4)
+
+
+def test_a_local_ray_that_misses_its_startup_window_is_started_once_more(monkeypatch):
+    """Ray gives its raylet a fixed 30 s to register; on a machine busy with other work that can be missed.
+    The runner stops that Ray and starts it again once; any other failure, or a second miss, is raised."""
+    ray_ingest = pytest.importorskip("index.ingest.ray_ingest")
+    calls: list[str] = []
+
+    def init(**kwargs):
+        calls.append("init")
+        if calls.count("init") == 1:
+            raise Exception("The current node timed out during startup. This could happen because ...")
+
+    monkeypatch.setattr(ray_ingest.ray, "init", init)
+    monkeypatch.setattr(ray_ingest.ray, "shutdown", lambda: calls.append("shutdown"))
+    ray_ingest.RayRunner(num_cpus=1)._start_local()
+    assert calls == ["init", "shutdown", "init"]
+
+    def always(**kwargs):
+        raise Exception("The current node timed out during startup.")
+
+    monkeypatch.setattr(ray_ingest.ray, "init", always)
+    with pytest.raises(Exception, match="timed out during startup"):
+        ray_ingest.RayRunner(num_cpus=1)._start_local()
+    monkeypatch.setattr(ray_ingest.ray, "init", lambda **kw: (_ for _ in ()).throw(ValueError("bad address")))
+    with pytest.raises(ValueError, match="bad address"):
+        ray_ingest.RayRunner(num_cpus=1)._start_local()

@@ -81,14 +81,26 @@ class RayRunner:
                                   "check ray_address or $RAY_ADDRESS, or clear both to run a local Ray") from exc
         else:
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-            ray.init(address="local", num_cpus=self.num_cpus or os.cpu_count() or 1, include_dashboard=False,
-                     _node_ip_address="127.0.0.1", logging_level=logging.ERROR, log_to_driver=False)
+            self._start_local()
             self._started = True
         # Ray's notices (token auth on, progress bars off, a line per dataset run) are noise in `newsdesk
         # ingest`; its errors still show, and task failures raise here.
         context = ray.data.DataContext.get_current()  # (sets up Ray Data's logging, so before the level)
         logging.getLogger("ray.data").setLevel(logging.ERROR)
         context.enable_progress_bars = False  # the writer shows its own bar
+
+    def _start_local(self, tries: int = 2) -> None:
+        """Start the local Ray. Ray gives its raylet a fixed 30 s to register, which a machine busy with other
+        work can miss ("timed out during startup"): then it is stopped and started once more."""
+        for attempt in range(1, tries + 1):
+            try:
+                ray.init(address="local", num_cpus=self.num_cpus or os.cpu_count() or 1, include_dashboard=False,
+                         _node_ip_address="127.0.0.1", logging_level=logging.ERROR, log_to_driver=False)
+                return
+            except Exception as exc:  # noqa: BLE001  (Ray raises a bare Exception for this)
+                if "timed out during startup" not in str(exc) or attempt == tries:
+                    raise
+                ray.shutdown()
 
     def _cpus(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))

@@ -83,6 +83,11 @@ class RankPlan:
             raise ConfigError(f"candidates={self.candidates} and per_article={self.per_article} must be at least 1",
                               "use candidates: 300, per_article: 1")
 
+    @property
+    def dense_share(self) -> float:
+        """The dense score's share of a fused score in this mode: `dense_weight` in hybrid, all or nothing else."""
+        return self.dense_weight if self.mode == "hybrid" else (1.0 if self.mode == "dense" else 0.0)
+
 
 def is_now(value: object) -> bool:
     """Whether `value` is a valid `now`: "index", "today" or an ISO date YYYY-MM-DD."""

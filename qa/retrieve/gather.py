@@ -55,7 +55,7 @@ def gather(text: str, plan: RankPlan, store: Store, encode: Callable[[str], np.n
            filters: Filters | None = None, overlap: bool = False) -> Evidence:
     """Search both sides for `text` and its `parts` (already cut to those the plan searches); with `overlap`
     the keyword side runs on another thread while `encode` runs on this one."""
-    w = plan.dense_weight if plan.mode == "hybrid" else (1.0 if plan.mode == "dense" else 0.0)
+    w = plan.dense_share
     asked = [(keywords(text), plan.candidates)] + [(keywords(p.text), plan.clause_candidates) for p in parts]
     search_keywords = keyword is not None and w < 1.0
     use_dense = plan.mode != "keyword" and encode is not None and dense is not None

@@ -58,7 +58,7 @@ def rank(k: int, plan: RankPlan, evidence: Evidence, cues: Cues, parts: Sequence
     up (see `_cover`). With no parts the ranking is the plain fused one. Fusion reads nothing: it
     runs again, cheaply, whenever a caller asks for more passages (qa.retrieve.stories).
     """
-    w = plan.dense_weight if plan.mode == "hybrid" else (1.0 if plan.mode == "dense" else 0.0)
+    w = plan.dense_share
     scores, passages = _articles(evidence.found[0], evidence.near, w, plan, evidence, cues)
     aspects = []
     for part, part_found in zip(parts, evidence.found[1:]):  # keyword evidence only: a part's names and figures
