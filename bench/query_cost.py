@@ -12,8 +12,8 @@ search is judged by, measured side by side. The steps:
     vectors       the vector search, `candidates` passages
     keywords      the keyword search of the question alone
     parts         the keyword searches of the parts (one batch: side by side on tantivy)
-    both sides    qa.retrieve.gather as search runs it: the keyword side overlapped with the encode,
-                  then the store read of articles (and their outlets and dates when there are cues)
+    both sides    qa.retrieve.gather as search runs it (the keyword side overlapped with the encode only
+                  when the model is off the CPU), then the articles' outlets and dates when there are cues
     fusion        qa.retrieve.hybrid.rank: scores fused per article, parts covered
     stories       the collapse of syndicated copies (qa.retrieve.stories), given the fused ranking
     citations     the passages' texts and citation fields of the final k, read from the store
@@ -31,8 +31,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from bench.run import first_questions
 from qa.retrieve.cues import clauses, keywords, read_cues
-from qa.retrieve.gather import gather
+from qa.retrieve.gather import gather, overlaps
 from qa.retrieve.hybrid import rank
 from qa.retrieve.retriever import Retriever
 from qa.retrieve.stories import by_story
@@ -47,6 +48,7 @@ def measure(retriever: Retriever, questions: list[str], k: int = 10, rounds: int
     keyword = engines.keywords(plan.keyword_engine) if plan.mode != "dense" else None
     dense = engines.dense() if plan.mode != "keyword" else None
     weights = (plan.title_weight, 1.0, plan.meta_weight)
+    overlap = overlaps(encoder)
     times: dict[str, list[float]] = {}
 
     def timed(name: str, step: Callable[[], object]) -> object:
@@ -61,8 +63,8 @@ def measure(retriever: Retriever, questions: list[str], k: int = 10, rounds: int
         for q in questions:
             timed("refresh", retriever.index.refresh)
             timed("read time", lambda: retriever.read_time(q))
-            cues = timed("cues", lambda: read_cues(q, matcher))
-            parts = timed("cues", lambda: clauses(q, matcher)) if plan.clause_weight > 0 else ()
+            cues, parts = timed("cues", lambda: (read_cues(q, matcher),
+                                                 clauses(q, matcher) if plan.clause_weight > 0 else ()))
             parts = parts if len(parts) > 1 else ()
             vector = timed("encode", lambda: encoder.encode_query(q))
             if dense is not None:
@@ -73,7 +75,7 @@ def measure(retriever: Retriever, questions: list[str], k: int = 10, rounds: int
                     timed("parts", lambda: keyword.hits_many([(keywords(p.text), plan.clause_candidates)
                                                               for p in parts], None, weights))
             evidence = timed("both sides", lambda: gather(q, plan, store, encoder.encode_query, dense, keyword, cues,
-                                                          parts))
+                                                          parts, None, overlap))
             timed("fusion", lambda: rank(k, plan, evidence, cues, parts))
             fused = {n: rank(n, plan, evidence, cues, parts) for n in (k, 3 * k, 9 * k)}  # what by_story asks for
             found, _ = timed("stories", lambda: by_story(lambda n: fused.get(n) or rank(n, plan, evidence, cues, parts),
@@ -90,11 +92,6 @@ def measure(retriever: Retriever, questions: list[str], k: int = 10, rounds: int
     return out
 
 
-def _questions(path: Path, limit: int) -> list[str]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line)["question"] for line, _ in zip(fh, range(limit))]
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.query_cost", description=__doc__.split("\n\n")[0])
     p.add_argument("--index", required=True, type=Path, help="an index folder")
@@ -105,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = p.parse_args(argv)
     retriever = Retriever.open(args.index)
-    result = measure(retriever, _questions(args.questions, args.n), args.k, args.rounds)
+    result = measure(retriever, first_questions(args.questions, args.n), args.k, args.rounds)
     result["passages"] = retriever.index.store.counts()["chunks"]
     retriever.close()
     if args.json:

@@ -109,11 +109,16 @@ def _machine(config: Config) -> str:
     return cpu
 
 
+def first_questions(golden: Path, limit: int) -> list[str]:
+    """The first `limit` questions of a golden JSON-lines file."""
+    with open(golden, encoding="utf-8") as fh:
+        return [json.loads(line)["question"] for line, _ in zip(fh, range(limit))]
+
+
 def _questions(golden: Path, corpus: Path, limit: int) -> list[str]:
     """The first `limit` golden questions, or questions made from the corpus titles when there are none."""
     if golden.is_file():
-        with open(golden, encoding="utf-8") as fh:
-            return [json.loads(line)["question"] for line, _ in zip(fh, range(limit))]
+        return first_questions(golden, limit)
     with open(corpus, encoding="utf-8") as fh:
         return [f"What happened in: {json.loads(line).get('title', '')}?" for line, _ in zip(fh, range(limit))]
 

@@ -50,6 +50,12 @@ def _side() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(4, thread_name_prefix="newsdesk-keyword-side")
 
 
+def overlaps(encoder: object) -> bool:
+    """Whether a search should overlap the keyword side with `encoder`'s encode: only when the model runs off
+    the CPU (see the module's docstring)."""
+    return getattr(encoder, "device", "cpu") != "cpu"
+
+
 def gather(text: str, plan: RankPlan, store: Store, encode: Callable[[str], np.ndarray] | None,
            dense: VectorSearch | None, keyword: KeywordSearch | None, cues: Cues, parts: Sequence[Clause],
            filters: Filters | None = None, overlap: bool = False) -> Evidence:

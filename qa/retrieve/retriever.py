@@ -21,7 +21,7 @@ from index.document import Filters
 from qa.config import Config, RankPlan, load_config
 from qa.retrieve.cues import OutletMatcher, clauses, keywords, read_cues
 from qa.retrieve.records import Hit
-from qa.retrieve.gather import gather
+from qa.retrieve.gather import gather, overlaps
 from qa.retrieve.hybrid import Ranked, rank
 from qa.retrieve.recency import POOL, newest_first
 from qa.retrieve.stories import by_story
@@ -121,9 +121,8 @@ class Retriever:
         parts = parts if len(parts) > 1 else ()
         keyword = engines.keywords(plan.keyword_engine) if plan.mode != "dense" else None
         dense = engines.dense() if plan.mode != "keyword" else None
-        overlap = getattr(self.encoder, "device", "cpu") != "cpu"  # see qa.retrieve.gather: pays only off the CPU
         evidence = gather(text, plan, self.index.store, self.encoder.encode_query, dense, keyword, cues, parts, filters,
-                          overlap)
+                          overlaps(self.encoder))
         return lambda n: rank(n, plan, evidence, cues, parts)
 
     def _outlet_matcher(self) -> OutletMatcher:
